@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from dukcapil.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("akun/", include("dukcapil.accounts.urls")),
+    path("permohonan/", include("applications.urls")),
+    path("rute/", include("routing.urls")),
+    path("notifikasi/", include("notifications.urls")),
+    path("kelola/", admin.site.urls),
+]
