@@ -149,7 +149,9 @@ def application_transition(
             raise WorkflowError(
                 _("Peran Anda tidak berwenang melakukan aksi '%(label)s'.") % {"label": transition.label}
             )
-        if not user_can_act_on(actor, application):
+        # delivery to the desa is office work for either bidang: one batch carries both bidang's documents
+        office_delivery = batch_context and actor.role in (User.Role.PETUGAS, User.Role.KEPALA_BIDANG)
+        if not office_delivery and not user_can_act_on(actor, application):
             raise WorkflowError(_("Permohonan ini di luar wilayah kerja Anda."))
         from .workflow import BATCH_ACTIONS
 
