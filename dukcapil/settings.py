@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "dukcapil.accounts.middleware.OfficeLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -181,6 +181,39 @@ WHATSAPP_GATEWAY_TOKEN = env.str("WHATSAPP_GATEWAY_TOKEN", default="")
 WHATSAPP_GATEWAY_TARGET_FIELD = env.str("WHATSAPP_GATEWAY_TARGET_FIELD", default="target")
 WHATSAPP_GATEWAY_MESSAGE_FIELD = env.str("WHATSAPP_GATEWAY_MESSAGE_FIELD", default="message")
 WHATSAPP_TIMEOUT_SECONDS = env.float("WHATSAPP_TIMEOUT_SECONDS", default=10.0)
+WHATSAPP_GATEWAY_BODY_FORMAT = env.str("WHATSAPP_GATEWAY_BODY_FORMAT", default="form")  # form | json
+
+# --- Outbox and WhatsApp inbox (notifications/; see docs/notifications.md) ---------------
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# a timeout may hide a message that did go out: stop sooner to avoid sending it twice
+OUTBOX_MAX_TIMEOUT_ATTEMPTS = env.int("OUTBOX_MAX_TIMEOUT_ATTEMPTS", default=3)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+# a `sending` claim older than the hard time limit belongs to a killed worker
+OUTBOX_CLAIM_STALE_SECONDS = CELERY_TASK_TIME_LIMIT + 30
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+OUTBOX_SWEEP_PENDING_GRACE_SECONDS = env.float("OUTBOX_SWEEP_PENDING_GRACE_SECONDS", default=30.0)
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
+OUTBOX_TASK_COUNTDOWN_MAX_SECONDS = 300
+OUTBOX_BROKER_BACKOFF_SECONDS = env.float("OUTBOX_BROKER_BACKOFF_SECONDS", default=30.0)
+INBOUND_MEDIA_MAX_ATTEMPTS = env.int("INBOUND_MEDIA_MAX_ATTEMPTS", default=6)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "outbox-sweep": {
+            "task": "notifications.tasks.outbox_sweep",
+            "schedule": OUTBOX_SWEEP_SECONDS,
+            "options": {"expires": OUTBOX_SWEEP_SECONDS},
+        },
+        "inbound-media-sweep": {
+            "task": "notifications.tasks.inbound_media_sweep",
+            "schedule": 120.0,
+            "options": {"expires": 120.0},
+        },
+    }
+)
+# Publishing fails within ~0.1 s when Redis is down instead of retrying for seconds: web requests
+# only "kick" the outbox and the sweep sends later. Workers reconnect with their own retry settings.
+CELERY_BROKER_TRANSPORT_OPTIONS.update({"max_retries": 1, "interval_start": 0, "interval_step": 0.2})
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

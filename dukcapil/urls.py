@@ -10,4 +10,5 @@ urlpatterns = [
     path("rute/", include("routing.urls")),
     path("notifikasi/", include("notifications.urls")),
     path("kelola/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -9,6 +9,8 @@ from django.db import connection
 
 from tests import factories as f
 
+pytest_plugins = ["tests.fakes.fake_whatsapp"]
+
 CHROMIUM = "/usr/bin/chromium"
 
 

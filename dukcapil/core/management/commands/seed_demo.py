@@ -1,0 +1,43 @@
+import time
+
+from django.core.management import BaseCommand, call_command
+
+from applications.models import DocumentType
+from dukcapil.core import demo
+from routing.models import Desa
+
+
+class Command(BaseCommand):
+    help = (
+        "Isi data demo: akun per peran (kata sandi 'dukcapil-demo') dan permohonan di setiap status. "
+        "Aman dijalankan dua kali. --applications N menambah N permohonan sekaligus (bulk) untuk uji kinerja."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--applications", type=int, default=0, help="Tambahkan N permohonan secara massal."
+        )
+
+    def handle(self, *args, applications=0, **options):
+        if not Desa.objects.exists():
+            call_command("load_regions", stdout=self.stdout)
+        if not DocumentType.objects.exists():
+            call_command("load_catalogue", stdout=self.stdout)
+        users = demo.seed_accounts()
+        self.stdout.write(f"Akun demo: {', '.join(sorted(users))} (kata sandi {demo.DEMO_PASSWORD})")
+        made = demo.seed_demo_small(users=users)
+        self.stdout.write(
+            f"Permohonan demo dibuat: {made}"
+            if made
+            else "Permohonan demo sudah ada; tidak ada yang ditambah."
+        )
+        if applications:
+            started = time.perf_counter()
+
+            def progress(done, total):
+                self.stdout.write(f"  {done:,}/{total:,} ({time.perf_counter() - started:.0f} dtk)")
+
+            demo.seed_demo_bulk(n=applications, progress=progress)
+            self.stdout.write(
+                f"{applications:,} permohonan massal dalam {time.perf_counter() - started:.1f} detik."
+            )
