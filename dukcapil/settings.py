@@ -215,6 +215,38 @@ CELERY_BEAT_SCHEDULE.update(
 # only "kick" the outbox and the sweep sends later. Workers reconnect with their own retry settings.
 CELERY_BROKER_TRANSPORT_OPTIONS.update({"max_retries": 1, "interval_start": 0, "interval_step": 0.2})
 
+# --- Outbox and WhatsApp inbox (notifications/; see docs/notifications.md) ---------------
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# a timeout may hide a message that did go out: stop sooner to avoid sending it twice
+OUTBOX_MAX_TIMEOUT_ATTEMPTS = env.int("OUTBOX_MAX_TIMEOUT_ATTEMPTS", default=3)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
+# a `sending` claim older than the hard time limit belongs to a killed worker
+OUTBOX_CLAIM_STALE_SECONDS = CELERY_TASK_TIME_LIMIT + 30
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+OUTBOX_SWEEP_PENDING_GRACE_SECONDS = env.float("OUTBOX_SWEEP_PENDING_GRACE_SECONDS", default=30.0)
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
+OUTBOX_TASK_COUNTDOWN_MAX_SECONDS = 300
+OUTBOX_BROKER_BACKOFF_SECONDS = env.float("OUTBOX_BROKER_BACKOFF_SECONDS", default=30.0)
+INBOUND_MEDIA_MAX_ATTEMPTS = env.int("INBOUND_MEDIA_MAX_ATTEMPTS", default=6)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "outbox-sweep": {
+            "task": "notifications.tasks.outbox_sweep",
+            "schedule": OUTBOX_SWEEP_SECONDS,
+            "options": {"expires": OUTBOX_SWEEP_SECONDS},
+        },
+        "inbound-media-sweep": {
+            "task": "notifications.tasks.inbound_media_sweep",
+            "schedule": 120.0,
+            "options": {"expires": 120.0},
+        },
+    }
+)
+# Publishing fails within ~0.1 s when Redis is down instead of retrying for seconds: web requests
+# only "kick" the outbox and the sweep sends later. Workers reconnect with their own retry settings.
+CELERY_BROKER_TRANSPORT_OPTIONS.update({"max_retries": 1, "interval_start": 0, "interval_step": 0.2})
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
