@@ -1,0 +1,190 @@
+"""Read queries for the delivery pages. Access is decided here: what a user may not see is a 404."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from applications.models import Application
+from dukcapil.accounts.models import User
+from dukcapil.core.models import BackgroundJob
+
+from .delivery import ready_for_batch
+from .models import BatchItem, DeliveryBatch
+
+# who sees every batch: the office (kepala dinas reads, the others also act)
+OFFICE_READERS = frozenset(
+    {User.Role.PETUGAS, User.Role.KEPALA_BIDANG, User.Role.KEPALA_DINAS, User.Role.ADMIN}
+)
+
+
+def waiting_days_limit() -> int:
+    """N in "waiting at the desa for more than N days" (setting DELIVERY_WAITING_DAYS, default 14)."""
+    return int(getattr(settings, "DELIVERY_WAITING_DAYS", 14))
+
+
+def is_office_reader(user: User) -> bool:
+    return user.is_superuser or user.role in OFFICE_READERS
+
+
+def visible_batches(user: User) -> QuerySet[DeliveryBatch]:
+    """The office sees every batch; a Pemdes only its own desa's, once they have left the office."""
+    qs = DeliveryBatch.objects.all()
+    if is_office_reader(user):
+        return qs
+    if user.role == User.Role.PEMDES and user.desa_id:
+        # an open batch is still being put together at the office: not the desa's business yet
+        return qs.filter(desa_id=user.desa_id).exclude(status=DeliveryBatch.Status.OPEN)
+    return qs.none()
+
+
+def get_batch_for_user(user: User, pk: int) -> DeliveryBatch:
+    try:
+        return (
+            visible_batches(user)
+            .select_related("desa__kecamatan", "courier", "received_by", "created_by")
+            .get(pk=pk)
+        )
+    except DeliveryBatch.DoesNotExist:
+        raise Http404 from None
+
+
+def get_batch_item_for_user(user: User, batch_pk: int, item_pk: int) -> BatchItem:
+    """One item of a visible batch (the batch and its desa come along for the page)."""
+    try:
+        return (
+            BatchItem.objects.filter(batch__in=visible_batches(user))
+            .select_related(
+                "batch__desa__kecamatan", "application__document_type", "application__desa", "recorded_by"
+            )
+            .get(pk=item_pk, batch_id=batch_pk)
+        )
+    except BatchItem.DoesNotExist:
+        raise Http404 from None
+
+
+def batch_items(batch: DeliveryBatch) -> QuerySet[BatchItem]:
+    """Items in manifest order with what every row shows (one query)."""
+    return (
+        batch.items.select_related("application__document_type", "recorded_by")
+        .only(
+            "id",
+            "batch_id",
+            "position",
+            "status",
+            "received_by_name",
+            "relation",
+            "handed_over_on",
+            "returned_reason",
+            "updated_at",
+            "recorded_by__first_name",
+            "recorded_by__last_name",
+            "recorded_by__username",
+            "application__id",
+            "application__number",
+            "application__applicant_name",
+            "application__nik",
+            "application__status",
+            "application__issued_document_number",
+            "application__document_type__name",
+        )
+        .order_by("position", "pk")
+    )
+
+
+def _with_item_counts(qs: QuerySet[DeliveryBatch]) -> QuerySet[DeliveryBatch]:
+    return qs.annotate(
+        n_waiting=Count("items", filter=Q(items__status=BatchItem.Status.IN_BATCH)),
+        n_handed_over=Count("items", filter=Q(items__status=BatchItem.Status.HANDED_OVER)),
+        n_returned=Count("items", filter=Q(items__status=BatchItem.Status.RETURNED)),
+    )
+
+
+def office_batch_list(*, status: str = "", q: str = "") -> QuerySet[DeliveryBatch]:
+    """The officers' batch list: newest first, with desa, courier and per-status item counts."""
+    qs = DeliveryBatch.objects.select_related("desa__kecamatan", "courier")
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(
+            Q(number__icontains=q) | Q(desa__name__icontains=q) | Q(desa__kecamatan__name__icontains=q)
+        )
+    return _with_item_counts(qs).order_by("-created_at", "-pk")
+
+
+def office_batch_counts() -> dict[str, int]:
+    """Batches per status for the list's tabs, in one query."""
+    rows = DeliveryBatch.objects.values("status").annotate(n=Count("id")).order_by()
+    counts = dict.fromkeys(DeliveryBatch.Status.values, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    counts["all"] = sum(counts.values())
+    return counts
+
+
+def ready_summary() -> dict[str, int]:
+    """How many ready via-Pemdes documents wait for a batch, and in how many desa (one query)."""
+    return ready_for_batch().aggregate(documents=Count("id"), desa=Count("desa", distinct=True))
+
+
+def ready_applications(*, q: str = "") -> QuerySet[Application]:
+    """Documents that may be added to a batch, by desa then name."""
+    qs = ready_for_batch().select_related("desa__kecamatan", "document_type")
+    if q:
+        qs = qs.filter(
+            Q(number__icontains=q)
+            | Q(applicant_name__icontains=q)
+            | Q(desa__name__icontains=q)
+            | Q(desa__kecamatan__name__icontains=q)
+        )
+    return qs.order_by("desa__kecamatan__name", "desa__name", "applicant_name", "pk")
+
+
+def pemdes_portal(user: User) -> dict:
+    """What the Pemdes home shows: incoming, at the desa, waiting too long, and the history."""
+    batches = _with_item_counts(
+        visible_batches(user).select_related("desa__kecamatan", "courier", "received_by")
+    ).order_by("-dispatched_at", "-pk")
+    limit = waiting_days_limit()
+    cutoff = timezone.now() - timedelta(days=limit)
+    overdue = (
+        BatchItem.objects.filter(
+            batch__desa_id=user.desa_id,
+            batch__status=DeliveryBatch.Status.RECEIVED,
+            batch__received_at__lt=cutoff,
+            status=BatchItem.Status.IN_BATCH,
+        )
+        .select_related("batch", "application__document_type")
+        .only(
+            "id",
+            "batch__id",
+            "batch__number",
+            "batch__received_at",
+            "application__number",
+            "application__applicant_name",
+            "application__document_type__name",
+        )
+        .order_by("batch__received_at", "position")
+    )
+    return {
+        "incoming": batches.filter(status=DeliveryBatch.Status.DISPATCHED),
+        "at_desa": batches.filter(status=DeliveryBatch.Status.RECEIVED),
+        "history": batches.filter(status=DeliveryBatch.Status.CLOSED),
+        "overdue": overdue,
+        "waiting_days": limit,
+    }
+
+
+def get_job_for_user(user: User, pk: int) -> BackgroundJob:
+    """A batch-creation job: its starter sees it, and so does anyone who sees the whole office."""
+    qs = BackgroundJob.objects.filter(kind=BATCH_JOB_KIND)
+    if not (user.is_superuser or user.role in (User.Role.ADMIN, User.Role.KEPALA_DINAS)):
+        qs = qs.filter(created_by=user)
+    try:
+        return qs.get(pk=pk)
+    except BackgroundJob.DoesNotExist:
+        raise Http404 from None
+
+
+BATCH_JOB_KIND = "batch_create_all"
