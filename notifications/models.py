@@ -145,9 +145,25 @@ class InboundMessage(models.Model):
 
 
 class InboundMedia(models.Model):
+    """A photo or PDF of an inbound message; fetched from the provider and cleaned by a Celery task."""
+
     message = models.ForeignKey(InboundMessage, on_delete=models.CASCADE, related_name="media")
     media_id = models.CharField(max_length=160)
     mime_type = models.CharField(max_length=80, blank=True)
+    # the cleaned file (re-encoded JPEG or checked PDF) under a server-made name, and its thumbnail
     file = models.FileField(upload_to="inbound/", blank=True)
+    thumbnail = models.FileField(upload_to="inbound/", blank=True)
+    display_name = models.CharField(_("nama berkas"), max_length=120, blank=True)
     fetched = models.BooleanField(default=False)
     used = models.BooleanField(default=False)
+    fetch_attempts = models.PositiveSmallIntegerField(default=0)
+    # why the file cannot be used (refused by the upload checks, expired at the provider), for the officer
+    error = models.CharField(_("masalah"), max_length=400, blank=True)
+
+    class Meta:
+        indexes = [
+            # used by the media sweep: what still has to be fetched
+            models.Index(
+                fields=["id"], name="inbound_media_unfetched_idx", condition=Q(fetched=False, error="")
+            ),
+        ]

@@ -188,16 +188,23 @@ _broker_down_until = 0.0
 
 def _kick(message_id: int) -> None:
     """Ask Celery to send now; if the broker is down the periodic sweep sends it later."""
+    from .tasks import outbox_send
+
+    kick_task(outbox_send, message_id)
+
+
+def kick_task(task, object_id: int) -> bool:
+    """Queue `task(object_id)` if the broker answers; never raise (a sweep covers what is skipped)."""
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
-        return
+        return False
     try:
-        from .tasks import outbox_send
-
-        outbox_send.apply_async((message_id,), retry=False)
+        task.apply_async((object_id,), retry=False)
     except Exception:  # noqa: BLE001 - any broker failure must not reach the officer
         _broker_down_until = time.monotonic() + settings.OUTBOX_BROKER_BACKOFF_SECONDS
-        logger.warning("broker unavailable; outbox message %s left for the sweep", message_id)
+        logger.warning("broker unavailable; %s for %s left for the sweep", task.name, object_id)
+        return False
+    return True
 
 
 def outbox_enqueue_for_application(

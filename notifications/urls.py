@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
-urlpatterns: list = []
+urlpatterns = [
+    # registered with Meta as the Callback URL: https://<host>/notifikasi/webhook/whatsapp/
+    path("webhook/whatsapp/", views.webhook, name="webhook"),
+]
