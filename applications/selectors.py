@@ -1,12 +1,15 @@
 """Read queries for pages. Access is decided here: what a user may not see does not exist (404)."""
 
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from dukcapil.accounts.models import User
 
-from .models import Application
+from .models import Application, ApplicationEvent, Attachment, Requirement, RequirementCheck
 
 OPEN_Q = ~Q(status__in=Application.CLOSED_STATUSES)
 
@@ -58,3 +61,248 @@ def home_summary(*, user: User) -> dict:
         revision=Count("id", filter=Q(status=Application.Status.REVISION_REQUIRED)),
         ready=Count("id", filter=Q(status=Application.Status.READY)),
     )
+
+
+# --- The officer queue ("Kotak masuk") -----------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+# ordering of the queue: urgent first, then oldest first; `id` breaks ties so the keyset is total
+QUEUE_ORDER = ("-is_urgent", "created_at", "id")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    scope: str = "mine"  # "mine": assigned to me; "bidang": everything the user may see
+    status: str = "open"  # "open", "all" or one Application.Status value
+    bidang: str = ""
+    document_type_id: int | None = None
+    kecamatan_id: int | None = None
+    desa_id: int | None = None
+    urgency: str = ""  # "", "urgent" or one Application.Urgency value
+    date_from: date | None = None
+    date_to: date | None = None
+    overdue: bool = False
+    q: str = ""  # registration number or applicant name
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[Application]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def queue_base(*, user: User, filters: QueueFilters, now: datetime | None = None) -> QuerySet[Application]:
+    """Visible applications narrowed by every filter except the status (the status tabs count over it)."""
+    qs = visible_applications(user)
+    if filters.scope == "mine":
+        qs = qs.filter(assigned_to=user)
+    if filters.bidang and user.is_office_wide:
+        qs = qs.filter(bidang=filters.bidang)
+    if filters.document_type_id:
+        qs = qs.filter(document_type_id=filters.document_type_id)
+    if filters.desa_id:
+        qs = qs.filter(desa_id=filters.desa_id)
+    elif filters.kecamatan_id:
+        qs = qs.filter(desa__kecamatan_id=filters.kecamatan_id)
+    if filters.urgency == "urgent":
+        qs = qs.filter(is_urgent=True)
+    elif filters.urgency:
+        qs = qs.filter(urgency=filters.urgency)
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_local_midnight(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_local_midnight(filters.date_to + timedelta(days=1)))
+    if filters.overdue:
+        qs = qs.filter(OPEN_Q, due_at__lt=now or timezone.now())
+    q = filters.q.strip()
+    if q:
+        # with a digit it can only be (part of) a registration number; otherwise a name
+        qs = (
+            qs.filter(number__icontains=q)
+            if any(ch.isdigit() for ch in q)
+            else qs.filter(applicant_name__icontains=q)
+        )
+    return qs
+
+
+def queue_filter_status(qs: QuerySet[Application], status: str) -> QuerySet[Application]:
+    if status == "open":
+        return qs.filter(OPEN_Q)
+    if status in Application.Status.values:
+        return qs.filter(status=status)
+    return qs
+
+
+def queue_status_counts(qs: QuerySet[Application]) -> dict[str, int]:
+    """Rows per status for the tabs, in ONE grouped query; adds "open" and "all" totals."""
+    counts = {row["status"]: row["n"] for row in qs.order_by().values("status").annotate(n=Count("id"))}
+    counts["all"] = sum(counts.values())
+    counts["open"] = sum(n for s, n in counts.items() if s not in Application.CLOSED_STATUSES and s != "all")
+    return counts
+
+
+def queue_page(
+    qs: QuerySet[Application], *, after: str = "", before: str = "", size: int = QUEUE_PAGE_SIZE
+) -> QueuePage:
+    """One page of the queue by keyset (no OFFSET, no COUNT): fast on the millionth row as on the first.
+
+    Steps: decode the cursor (urgent flag, creation time in microseconds, id) of the row the page
+    starts after (or ends before); filter to rows strictly after (before) it in the queue order;
+    read size + 1 rows to know whether another page exists; for a "before" page read in reverse
+    order and flip the rows back.
+    """
+    qs = qs.select_related("document_type", "desa__kecamatan", "assigned_to")
+    position = _cursor_decode(before or after)
+    if before and position:
+        rows = list(qs.filter(_before_q(position)).order_by("is_urgent", "-created_at", "-id")[: size + 1])
+        has_more = len(rows) > size
+        rows = rows[:size][::-1]
+        return QueuePage(
+            rows=rows,
+            next_cursor=_cursor_encode(rows[-1]) if rows else None,
+            prev_cursor=_cursor_encode(rows[0]) if rows and has_more else None,
+        )
+    if position:
+        qs = qs.filter(_after_q(position))
+    rows = list(qs.order_by(*QUEUE_ORDER)[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return QueuePage(
+        rows=rows,
+        next_cursor=_cursor_encode(rows[-1]) if rows and has_more else None,
+        prev_cursor=_cursor_encode(rows[0]) if rows and position else None,
+    )
+
+
+def _after_q(position: tuple[bool, datetime, int]) -> Q:
+    urgent, created, pk = position
+    later = Q(created_at__gt=created) | Q(created_at=created, id__gt=pk)
+    if urgent:
+        return Q(is_urgent=False) | (Q(is_urgent=True) & later)
+    return Q(is_urgent=False) & later
+
+
+def _before_q(position: tuple[bool, datetime, int]) -> Q:
+    urgent, created, pk = position
+    earlier = Q(created_at__lt=created) | Q(created_at=created, id__lt=pk)
+    if urgent:
+        return Q(is_urgent=True) & earlier
+    return Q(is_urgent=True) | (Q(is_urgent=False) & earlier)
+
+
+def _cursor_encode(app: Application) -> str:
+    micros = (app.created_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{int(app.is_urgent)}.{micros}.{app.pk}"
+
+
+def _cursor_decode(cursor: str) -> tuple[bool, datetime, int] | None:
+    """A cursor from the URL; anything malformed means "first page" (it carries no personal data)."""
+    try:
+        urgent, micros, pk = cursor.split(".")
+        if urgent not in ("0", "1"):
+            return None
+        return urgent == "1", _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def queue_nik_search(*, user: User, nik: str, limit: int = 50) -> list[Application]:
+    """Applications with this NIK that the user may see, newest first (served by app_nik_type_idx)."""
+    return list(
+        visible_applications(user)
+        .filter(nik=nik)
+        .select_related("document_type", "desa__kecamatan", "assigned_to")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- Intake and the application page -------------------------------------------------------------
+
+
+def duplicate_open_applications(*, nik: str, document_type_id: int, limit: int = 5) -> list[Application]:
+    """Open applications for the same person and document type (the intake warning)."""
+    return list(
+        Application.objects.filter(OPEN_Q, nik=nik, document_type_id=document_type_id)
+        .select_related("assigned_to")
+        .order_by("-created_at")[:limit]
+    )
+
+
+@dataclass
+class RequirementRow:
+    """One line of the application page's checklist: the requirement, its verdict and its files."""
+
+    check: RequirementCheck
+    attachments: list[Attachment] = field(default_factory=list)
+
+    @property
+    def requirement(self) -> Requirement:
+        return self.check.requirement
+
+    @property
+    def current(self) -> list[Attachment]:
+        return [a for a in self.attachments if a.replaced_at is None]
+
+    @property
+    def replaced(self) -> list[Attachment]:
+        return [a for a in self.attachments if a.replaced_at is not None]
+
+
+@dataclass
+class ApplicationPage:
+    rows: list[RequirementRow]
+    other_attachments: list[Attachment]
+    events: list[ApplicationEvent]
+
+    @property
+    def attachments(self) -> list[Attachment]:
+        """Every file in the viewer's order: by requirement, current before replaced, then the rest."""
+        ordered = [a for row in self.rows for a in row.current + row.replaced]
+        return ordered + self.other_attachments
+
+    @property
+    def checks(self) -> list[RequirementCheck]:
+        return [row.check for row in self.rows]
+
+
+def application_page(application: Application) -> ApplicationPage:
+    """Checklist, files and timeline of one application in three queries whatever their number."""
+    checks = list(
+        application.checks.select_related("requirement", "checked_by").order_by("requirement__order", "id")
+    )
+    rows = {c.requirement_id: RequirementRow(check=c) for c in checks}
+    other: list[Attachment] = []
+    for attachment in application.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"):
+        row = rows.get(attachment.requirement_id)
+        if row is None:
+            other.append(attachment)
+        else:
+            row.attachments.append(attachment)
+    events = list(application.events.select_related("actor").order_by("-created_at", "-id"))
+    return ApplicationPage(rows=list(rows.values()), other_attachments=other, events=events)
+
+
+def revision_message_draft(checks: list[RequirementCheck]) -> str:
+    """The list of what to correct, one line per requirement not accepted, with its instruction.
+
+    It becomes {kekurangan} in the citizen's WhatsApp message; the officer edits it before sending.
+    """
+    V = RequirementCheck.Verdict
+    lines = []
+    for check in checks:
+        if check.verdict not in (V.MISSING, V.UNREADABLE, V.INVALID):
+            continue
+        req = check.requirement
+        line = f"- {req.name}: {check.get_verdict_display().lower()}"
+        if check.reason:
+            line += f" ({check.reason})"
+        if req.instruction:
+            line += f". {req.instruction}"
+        lines.append(line)
+    return "\n".join(lines)

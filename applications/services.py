@@ -1,7 +1,11 @@
 """State changes of applications. Each runs in one transaction and leaves an event row."""
 
+import hashlib
+import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -12,8 +16,11 @@ from django.utils.translation import gettext as _
 from dukcapil.accounts.models import User
 from dukcapil.core.models import Counter
 
-from .models import Application, ApplicationEvent, DocumentType, RequirementCheck
+from .models import Application, ApplicationEvent, Attachment, DocumentType, RequirementCheck
 from .workflow import find_transition
+
+if TYPE_CHECKING:
+    from .attachments import NewFile
 
 
 class WorkflowError(Exception):
@@ -243,3 +250,276 @@ def _notify(application: Application, event: str, *, extra: dict | None = None, 
     outbox_enqueue_for_application(
         application=application, event=event, extra=extra or {}, occurrence=occurrence
     )
+
+
+# --- Officer workspace: intake with files, the checklist, resubmission, page actions ------------
+
+
+@dataclass(frozen=True)
+class VerdictInput:
+    """One requirement's verdict as the officer entered it."""
+
+    requirement_id: int
+    verdict: str
+    reason: str = ""
+
+
+def application_check_version(*, application: Application, expected_version: int) -> None:
+    """Raise StaleApplication (who changed it, when) if the page was loaded before the last change."""
+    if application.version != expected_version:
+        raise _stale_error(application)
+
+
+def _require_office_actor(actor: User, application: Application) -> None:
+    from .workflow import OFFICE_ROLES
+
+    if actor.role not in OFFICE_ROLES and not actor.is_superuser:
+        raise WorkflowError(_("Peran Anda tidak berwenang mengubah permohonan ini."))
+    if not user_can_act_on(actor, application):
+        raise WorkflowError(_("Permohonan ini di luar wilayah kerja Anda."))
+
+
+def application_intake(
+    *,
+    actor: User,
+    data: ApplicationData,
+    files: Sequence["NewFile"] = (),
+    received_on=None,
+    now=None,
+) -> Application:
+    """Register a submission together with the files that came with it.
+
+    Steps: check the number of files; open a file guard and a transaction; create the application
+    (number, deadline, checklist rows, event, 'received' message); write every file under a
+    server-made name and its Attachment row. Any error undoes the rows and removes the files.
+    """
+    from .attachments import FileWriteGuard, attachments_store
+    from .uploads import check_file_count
+
+    check_file_count(0, len(files))
+    with FileWriteGuard() as guard, transaction.atomic():
+        application = application_create(actor=actor, data=data, received_on=received_on, now=now)
+        if files:
+            attachments_store(
+                application=application,
+                files=files,
+                actor=actor,
+                source=Attachment.Source.INTAKE,
+                guard=guard,
+            )
+            ApplicationEvent.objects.filter(application=application, action="create").update(
+                note=_files_note(files)
+            )
+    return application
+
+
+def checklist_save(
+    *, application: Application, actor: User, verdicts: Sequence[VerdictInput], expected_version: int
+) -> Application:
+    """Save the officer's verdict per requirement.
+
+    Steps: check role, bidang and that the application is being verified; validate each verdict
+    (a requirement of this application; "tidak sah" needs a reason); claim the row with a
+    conditional UPDATE on (status, version) so a concurrent save fails instead of overwriting;
+    update only the checks that changed and write one event listing them.
+    """
+    _require_office_actor(actor, application)
+    application_check_version(application=application, expected_version=expected_version)
+    if application.status != Application.Status.VERIFYING:
+        raise WorkflowError(_("Hasil pemeriksaan hanya dapat disimpan saat permohonan sedang diverifikasi."))
+    V = RequirementCheck.Verdict
+    with transaction.atomic():
+        checks = {c.requirement_id: c for c in application.checks.select_related("requirement")}
+        changed: list[RequirementCheck] = []
+        now = timezone.now()
+        for item in verdicts:
+            check = checks.get(item.requirement_id)
+            if check is None:
+                raise WorkflowError(_("Persyaratan tidak termasuk dalam permohonan ini."))
+            if item.verdict not in V.values:
+                raise WorkflowError(_("Hasil pemeriksaan tidak dikenal."))
+            reason = item.reason.strip()[:255]
+            if item.verdict == V.INVALID and not reason:
+                raise WorkflowError(
+                    _("Alasan wajib diisi untuk '%(name)s' yang tidak sah.")
+                    % {"name": check.requirement.name}
+                )
+            if (check.verdict, check.reason) == (item.verdict, reason):
+                continue
+            check.verdict, check.reason = item.verdict, reason
+            check.checked_by, check.checked_at = actor, now
+            changed.append(check)
+        claimed = Application.objects.filter(
+            pk=application.pk, status=Application.Status.VERIFYING, version=expected_version
+        ).update(**({"version": F("version") + 1, "updated_at": now} if changed else {"updated_at": now}))
+        if claimed != 1:
+            raise _stale_error(application)
+        if changed:
+            RequirementCheck.objects.bulk_update(changed, ["verdict", "reason", "checked_by", "checked_at"])
+            ApplicationEvent.objects.create(
+                application=application,
+                actor=actor,
+                action="checklist",
+                note="\n".join(
+                    f"{c.requirement.name}: {c.get_verdict_display()}"
+                    + (f" ({c.reason})" if c.reason else "")
+                    for c in changed
+                ),
+            )
+        application.refresh_from_db(fields=["version", "updated_at"])
+    return application
+
+
+def checklist_unmet(checks: Sequence[RequirementCheck]) -> list[str]:
+    """Names of mandatory requirements (or alternative groups) without an "ok" verdict.
+
+    A requirement in an alternative group is met when any member of its group is ok.
+    """
+    ok_groups = {
+        c.requirement.alternative_group
+        for c in checks
+        if c.requirement.alternative_group and c.verdict == RequirementCheck.Verdict.OK
+    }
+    unmet: list[str] = []
+    seen_groups: set[str] = set()
+    for c in checks:
+        req = c.requirement
+        if not req.is_mandatory:
+            continue
+        if req.alternative_group:
+            if req.alternative_group in ok_groups or req.alternative_group in seen_groups:
+                continue
+            seen_groups.add(req.alternative_group)
+            members = [
+                x.requirement.name for x in checks if x.requirement.alternative_group == req.alternative_group
+            ]
+            unmet.append(_(" atau ").join(members))
+        elif c.verdict != RequirementCheck.Verdict.OK:
+            unmet.append(req.name)
+    return unmet
+
+
+def application_act(
+    *,
+    application: Application,
+    actor: User,
+    action: str,
+    expected_version: int,
+    note: str = "",
+    issued_document_number: str = "",
+) -> Application:
+    """A button on the application page: the page's own rules, then `application_transition`.
+
+    Batch actions are refused here (they need a delivery batch), and "verify" needs every mandatory
+    requirement (or one of each alternative group) checked as ok.
+    """
+    from .workflow import BATCH_ACTIONS
+
+    application_check_version(application=application, expected_version=expected_version)
+    if action in BATCH_ACTIONS:
+        raise WorkflowError(_("Aksi ini hanya dapat dilakukan melalui batch pengiriman."))
+    if action == "verify":
+        checks = list(application.checks.select_related("requirement").order_by("requirement__order", "id"))
+        unmet = checklist_unmet(checks)
+        if unmet:
+            raise WorkflowError(
+                _("Belum dapat ditandai terverifikasi; persyaratan wajib belum sesuai: %(names)s.")
+                % {"names": "; ".join(unmet)}
+            )
+    return application_transition(
+        application=application,
+        actor=actor,
+        action=action,
+        note=note,
+        expected_version=expected_version,
+        issued_document_number=issued_document_number,
+    )
+
+
+def application_resubmit(
+    *,
+    application: Application,
+    actor: User,
+    files: Sequence["NewFile"],
+    expected_version: int,
+    note: str = "",
+) -> Application:
+    """Record the citizen's corrections: new files next to the earlier ones, then "resubmit".
+
+    Steps: check the file limit; in a file guard and a transaction, mark the current files of each
+    requirement that gets a new one as replaced (they are kept), write the new files, set those
+    requirements' verdicts back to "belum diperiksa", and move the status through
+    `application_transition` with the loaded version (a stale version undoes everything).
+    """
+    from .attachments import FileWriteGuard, attachments_mark_replaced, attachments_store
+    from .uploads import check_file_count
+
+    _require_office_actor(actor, application)
+    application_check_version(application=application, expected_version=expected_version)
+    if application.status != Application.Status.REVISION_REQUIRED:
+        raise WorkflowError(_("Perbaikan hanya dapat dicatat saat permohonan berstatus 'Perlu perbaikan'."))
+    if not files and not note.strip():
+        raise WorkflowError(
+            _("Lampirkan berkas perbaikan atau tulis catatan tentang perbaikan yang diterima.")
+        )
+    check_file_count(application.attachments.count(), len(files))
+    now = timezone.now()
+    with FileWriteGuard() as guard, transaction.atomic():
+        requirement_ids = {f.requirement.pk for f in files if f.requirement is not None}
+        attachments_mark_replaced(application=application, requirement_ids=requirement_ids, now=now)
+        attachments_store(
+            application=application,
+            files=files,
+            actor=actor,
+            source=Attachment.Source.RESUBMISSION,
+            guard=guard,
+        )
+        RequirementCheck.objects.filter(application=application, requirement_id__in=requirement_ids).update(
+            verdict=RequirementCheck.Verdict.PENDING, reason="", checked_by=None, checked_at=None
+        )
+        text = "\n".join(part for part in (note.strip(), _files_note(files) if files else "") if part)
+        application = application_transition(
+            application=application,
+            actor=actor,
+            action="resubmit",
+            note=text,
+            expected_version=expected_version,
+        )
+    return application
+
+
+def _files_note(files: Sequence["NewFile"]) -> str:
+    counts: dict[str, int] = {}
+    for f in files:
+        name = f.requirement.name if f.requirement is not None else _("Lainnya")
+        counts[name] = counts.get(name, 0) + 1
+    parts = ", ".join(f"{name} ({n})" for name, n in counts.items())
+    return _("%(n)d berkas: %(parts)s") % {"n": len(files), "parts": parts}
+
+
+def nik_digest(nik: str) -> str:
+    """Keyed hash of a NIK for the audit trail: "who looked at this NIK" without storing it."""
+    return hmac.new(settings.SECRET_KEY.encode(), nik.encode(), hashlib.sha256).hexdigest()
+
+
+def application_nik_reveal(*, application: Application, actor: User, ip: str | None = None) -> str:
+    """Show an officer the full NIK and No. KK of one application, and leave an audit row.
+
+    Officers see them masked by default; they need the full numbers only when entering the
+    document in SIAK, so each look is deliberate and recorded.
+    """
+    from dukcapil.core.models import AuditEntry
+
+    _require_office_actor(actor, application)
+    AuditEntry.objects.create(
+        actor=actor,
+        actor_username=actor.get_username(),
+        action="reveal_nik",
+        object_type="application",
+        object_id=str(application.pk),
+        application_id=application.pk,
+        desa_id=application.desa_id,
+        nik_digest=nik_digest(application.nik),
+        ip=ip,
+    )
+    return application.nik

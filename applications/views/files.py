@@ -1,0 +1,33 @@
+"""Attachment files, streamed through Django to people who may see the application. No public URL exists."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
+
+from ..attachments import attachment_response
+from ..models import Attachment
+from ..selectors import get_application_for_user
+from .common import workspace_required
+
+
+def _attachment_for(request, pk: int, attachment_pk: int) -> Attachment:
+    # the application decides access; the file must belong to THAT application (no reaching
+    # application A's file through application B's URL)
+    application = get_application_for_user(request.user, pk)
+    return get_object_or_404(Attachment, pk=attachment_pk, application=application)
+
+
+@require_safe
+@workspace_required
+def attachment_file(request, pk: int, attachment_pk: int):
+    attachment = _attachment_for(request, pk, attachment_pk)
+    return attachment_response(attachment, download=request.GET.get("unduh") == "1")
+
+
+@require_safe
+@workspace_required
+def attachment_thumbnail(request, pk: int, attachment_pk: int):
+    attachment = _attachment_for(request, pk, attachment_pk)
+    if not attachment.thumbnail:
+        raise Http404
+    return attachment_response(attachment, thumbnail=True)
