@@ -378,7 +378,10 @@ def seed_demo_bulk(*, n: int, seed: int = 7, chunk: int = 20_000, progress=None)
 def _insert_rows(rows: list[tuple]) -> None:
     table = Application._meta.db_table
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(BULK_COLUMNS)}) FROM STDIN") as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(BULK_COLUMNS)}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return
