@@ -4,6 +4,7 @@ Defaults give a zero-setup development run: SQLite, an eager Celery and the cons
 sender. Production (DJANGO_DEBUG unset or false) refuses to start without a secret key and hosts.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
     "dukcapil.accounts",
     "dukcapil.core",
     "routing",
@@ -56,7 +58,24 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dukcapil.accounts.sessions.AbsoluteSessionLimitMiddleware",
+    # last, as django-axes asks
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling keyed on username AND address together, so one person guessing cannot lock out
+# a whole office behind one NAT address, and one account is not locked by a stranger elsewhere.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "dukcapil.urls"
 WSGI_APPLICATION = "dukcapil.wsgi.application"
@@ -95,6 +114,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "dukcapil.accounts.password_validation.OfficeWordsValidator"},
 ]
 
 LANGUAGE_CODE = "id"
@@ -215,38 +235,6 @@ CELERY_BEAT_SCHEDULE.update(
 # only "kick" the outbox and the sweep sends later. Workers reconnect with their own retry settings.
 CELERY_BROKER_TRANSPORT_OPTIONS.update({"max_retries": 1, "interval_start": 0, "interval_step": 0.2})
 
-# --- Outbox and WhatsApp inbox (notifications/; see docs/notifications.md) ---------------
-OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
-# a timeout may hide a message that did go out: stop sooner to avoid sending it twice
-OUTBOX_MAX_TIMEOUT_ATTEMPTS = env.int("OUTBOX_MAX_TIMEOUT_ATTEMPTS", default=3)
-OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
-OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=3600.0)
-# a `sending` claim older than the hard time limit belongs to a killed worker
-OUTBOX_CLAIM_STALE_SECONDS = CELERY_TASK_TIME_LIMIT + 30
-OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
-OUTBOX_SWEEP_PENDING_GRACE_SECONDS = env.float("OUTBOX_SWEEP_PENDING_GRACE_SECONDS", default=30.0)
-OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
-OUTBOX_TASK_COUNTDOWN_MAX_SECONDS = 300
-OUTBOX_BROKER_BACKOFF_SECONDS = env.float("OUTBOX_BROKER_BACKOFF_SECONDS", default=30.0)
-INBOUND_MEDIA_MAX_ATTEMPTS = env.int("INBOUND_MEDIA_MAX_ATTEMPTS", default=6)
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "outbox-sweep": {
-            "task": "notifications.tasks.outbox_sweep",
-            "schedule": OUTBOX_SWEEP_SECONDS,
-            "options": {"expires": OUTBOX_SWEEP_SECONDS},
-        },
-        "inbound-media-sweep": {
-            "task": "notifications.tasks.inbound_media_sweep",
-            "schedule": 120.0,
-            "options": {"expires": 120.0},
-        },
-    }
-)
-# Publishing fails within ~0.1 s when Redis is down instead of retrying for seconds: web requests
-# only "kick" the outbox and the sweep sends later. Workers reconnect with their own retry settings.
-CELERY_BROKER_TRANSPORT_OPTIONS.update({"max_retries": 1, "interval_start": 0, "interval_step": 0.2})
-
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -258,7 +246,10 @@ LOGGING = {
 }
 
 # --- Security (production profile; check --deploy must pass) ---------------------------
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# 30 idle minutes: the cookie's age is renewed on every request; 12 hours at most after login
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "SAMEORIGIN"

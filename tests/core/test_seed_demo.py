@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from applications.models import Application, ApplicationEvent
 from dukcapil.accounts.models import User
@@ -52,7 +53,9 @@ def test_demo_accounts_have_their_roles_and_can_log_in():
     pemdes1, pemdes2 = User.objects.get(username="pemdes1"), User.objects.get(username="pemdes2")
     assert pemdes1.desa_id != pemdes2.desa_id
     for username in DEMO_USERNAMES:
-        user = authenticate(username=username, password=demo.DEMO_PASSWORD)
+        user = authenticate(
+            RequestFactory().post("/akun/masuk/"), username=username, password=demo.DEMO_PASSWORD
+        )
         assert user is not None, username
         assert user.groups.count() == 1
 

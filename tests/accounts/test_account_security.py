@@ -1,0 +1,110 @@
+"""Passwords, login throttling, session limits and deactivation."""
+
+import time
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from dukcapil.accounts.sessions import LOGIN_AT_KEY
+from tests import factories as f
+
+LOGIN = "/akun/masuk/"
+
+
+class TestPasswords:
+    @pytest.mark.parametrize(
+        "password", ["pendek-12", "password1234", "Dukcapil2020!!", "bimaSehat-2020x", "123456789012"]
+    )
+    def test_weak_passwords_refused(self, password, db):
+        with pytest.raises(ValidationError):
+            validate_password(password)
+
+    def test_office_word_message_is_indonesian(self, db):
+        with pytest.raises(ValidationError) as exc:
+            validate_password("Disdukcapil-Aman-77")
+        assert any("nama kantor" in m for m in exc.value.messages)
+
+    def test_long_unrelated_passphrase_accepted(self, db):
+        validate_password("kopi-pagi-di-sape-tiga")
+
+
+def _fail(client, username, ip, times):
+    for _ in range(times):
+        client.post(LOGIN, {"username": username, "password": "salah-sekali-123"}, REMOTE_ADDR=ip)
+
+
+@pytest.mark.django_db
+class TestThrottling:
+    def test_locked_after_limit_with_429_and_indonesian_page(self, client, officer, settings):
+        _fail(client, officer.username, "10.0.0.5", settings.AXES_FAILURE_LIMIT)
+        response = client.post(
+            LOGIN, {"username": officer.username, "password": "dukcapil-demo"}, REMOTE_ADDR="10.0.0.5"
+        )
+        assert response.status_code == 429
+        assert "Terlalu banyak percobaan" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+
+    def test_colleague_behind_same_nat_address_can_still_log_in(self, client, officer, kabid, settings):
+        _fail(client, officer.username, "10.0.0.5", settings.AXES_FAILURE_LIMIT)
+        response = client.post(
+            LOGIN, {"username": kabid.username, "password": "dukcapil-demo"}, REMOTE_ADDR="10.0.0.5"
+        )
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(kabid.pk)
+
+    def test_same_user_from_another_address_is_not_locked(self, client, officer, settings):
+        _fail(client, officer.username, "10.0.0.5", settings.AXES_FAILURE_LIMIT)
+        response = client.post(
+            LOGIN, {"username": officer.username, "password": "dukcapil-demo"}, REMOTE_ADDR="10.0.0.9"
+        )
+        assert response.status_code == 302
+
+
+@pytest.mark.django_db
+class TestSessions:
+    def test_idle_timeout_is_30_minutes_and_renewed(self, settings):
+        assert settings.SESSION_COOKIE_AGE == 30 * 60
+        assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+    def test_session_ends_12_hours_after_login_even_when_active(self, client, officer):
+        client.post(LOGIN, {"username": officer.username, "password": "dukcapil-demo"})
+        assert client.get(reverse("home")).status_code == 200
+        session = client.session
+        session[LOGIN_AT_KEY] = int(time.time()) - 12 * 3600 - 1
+        session.save()
+        response = client.get(reverse("home"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(LOGIN)
+        assert "_auth_user_id" not in client.session
+
+    def test_deactivating_an_officer_ends_all_their_sessions(self, client, officer, kabid):
+        from django.test import Client
+
+        other_device = Client()
+        for c in (client, other_device):
+            c.post(LOGIN, {"username": officer.username, "password": "dukcapil-demo"})
+        colleague = Client()
+        colleague.post(LOGIN, {"username": kabid.username, "password": "dukcapil-demo"})
+        assert Session.objects.count() == 3
+        officer.is_active = False
+        officer.save()
+        assert Session.objects.count() == 1
+        assert client.get(reverse("home")).status_code == 302
+        assert other_device.get(reverse("home")).status_code == 302
+        assert colleague.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_logout_is_post_only(client, officer):
+    client.force_login(officer)
+    assert client.get("/akun/keluar/").status_code == 405
+    assert client.post("/akun/keluar/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_role_factory_users_are_in_one_group():
+    user = f.PemdesFactory(username="grp.check")
+    assert list(user.groups.values_list("name", flat=True)) == ["Operator Pemdes"]
