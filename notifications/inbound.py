@@ -340,3 +340,116 @@ def inbound_media_due_ids(*, limit: int = 200) -> list[int]:
         Q(fetched=False, error="", fetch_attempts__lt=settings.INBOUND_MEDIA_MAX_ATTEMPTS)
     ).order_by("pk")
     return list(qs.values_list("pk", flat=True)[:limit])
+
+
+# --- The officer's actions in the WhatsApp inbox ---------------------------------------------------
+
+
+class InboxError(Exception):
+    """An inbox action refused; the message is for the officer (Bahasa Indonesia)."""
+
+
+def inbound_create_application(*, actor, conversation: InboundMessage, data, media_ids: list[int]):
+    """Register an application from a WhatsApp conversation and attach the chosen files to it.
+
+    The application is created by `applications.services.application_create` (numbering, checklist,
+    assignment with the number the citizen wrote to, the 'received' message), the files go through
+    `_attach_media`, all in one transaction: if a file is refused, no application is left behind.
+    """
+    from applications.attachments import FileWriteGuard
+    from applications.services import application_create
+
+    with FileWriteGuard() as guard, transaction.atomic():
+        application = application_create(actor=actor, data=data, received_on=conversation.officer_number)
+        _attach_media(
+            actor=actor, application=application, conversation=conversation, media_ids=media_ids, guard=guard
+        )
+    return application
+
+
+def inbound_attach(
+    *, actor, conversation: InboundMessage, application, media_ids: list[int], resubmitted: bool
+):
+    """Add the chosen files of a conversation to an existing application (optionally: the revision arrived)."""
+    from applications.attachments import FileWriteGuard
+    from applications.models import Application
+    from applications.services import WorkflowError, application_transition, user_can_act_on
+
+    if not user_can_act_on(actor, application):
+        raise InboxError(_("Permohonan ini di luar wilayah kerja Anda."))
+    if not application.is_open:
+        raise InboxError(_("Permohonan ini sudah ditutup; berkas tidak dapat ditambahkan."))
+    with FileWriteGuard() as guard, transaction.atomic():
+        attachments = _attach_media(
+            actor=actor, application=application, conversation=conversation, media_ids=media_ids, guard=guard
+        )
+        if resubmitted and application.status == Application.Status.REVISION_REQUIRED:
+            try:
+                application_transition(application=application, actor=actor, action="resubmit")
+            except WorkflowError as exc:
+                raise InboxError(str(exc)) from exc
+    return attachments
+
+
+def _attach_media(*, actor, application, conversation: InboundMessage, media_ids: list[int], guard):
+    """Steps: claim the media rows (used=False → True in one UPDATE, so a double click or two officers
+    cannot attach the same file twice); check the per-application file limit; pass every stored file
+    through `sanitize_upload` again (the same safe path as a browser upload) and store it with
+    `attachments_store`; mark the conversation's new messages as processed; write an event row."""
+    from applications.attachments import NewFile, attachments_store
+    from applications.models import ApplicationEvent, Attachment
+    from applications.uploads import UploadRejected, check_file_count, sanitize_upload
+
+    media = list(
+        conversation_media_qs(conversation).filter(pk__in=media_ids, fetched=True, used=False).order_by("pk")
+    )
+    if not media or len(media) != len(set(media_ids)):
+        raise InboxError(_("Pilih berkas yang sudah diterima dan belum dipakai."))
+    claimed = InboundMedia.objects.filter(pk__in=[m.pk for m in media], used=False).update(used=True)
+    if claimed != len(media):
+        raise InboxError(_("Sebagian berkas baru saja dipakai oleh petugas lain. Muat ulang halaman."))
+    try:
+        check_file_count(application.attachments.filter(replaced_at__isnull=True).count(), len(media))
+        files = []
+        for item in media:
+            with item.file.open("rb") as handle:
+                files.append(
+                    NewFile(
+                        requirement=None, clean=sanitize_upload(_NamedBytes(handle.read(), item.display_name))
+                    )
+                )
+    except UploadRejected as exc:
+        raise InboxError(exc.message) from exc
+    attachments = attachments_store(
+        application=application, files=files, actor=actor, source=Attachment.Source.WHATSAPP, guard=guard
+    )
+    InboundMessage.objects.filter(
+        Q(pk__in=[m.message_id for m in media])
+        | Q(
+            officer_number_id=conversation.officer_number_id,
+            sender=conversation.sender,
+            status=InboundMessage.Status.NEW,
+        )
+    ).update(status=InboundMessage.Status.USED, application=application)
+    ApplicationEvent.objects.create(
+        application=application,
+        actor=actor,
+        action="whatsapp_attach",
+        note=_("%(n)d berkas ditambahkan dari WhatsApp masuk.") % {"n": len(attachments)},
+    )
+    return attachments
+
+
+def conversation_media_qs(conversation: InboundMessage):
+    return InboundMedia.objects.filter(
+        message__officer_number_id=conversation.officer_number_id, message__sender=conversation.sender
+    )
+
+
+def inbound_dismiss(*, conversation: InboundMessage) -> int:
+    """Mark the conversation's new messages as dismissed (spam, a question answered by phone)."""
+    return InboundMessage.objects.filter(
+        officer_number_id=conversation.officer_number_id,
+        sender=conversation.sender,
+        status=InboundMessage.Status.NEW,
+    ).update(status=InboundMessage.Status.DISMISSED)
