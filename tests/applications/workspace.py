@@ -51,3 +51,13 @@ def application_with_checks(doc_type, **kwargs) -> Application:
     for req in doc_type.requirements.all():
         RequirementCheck.objects.create(application=app, requirement=req)
     return app
+
+
+def page_queries(captured) -> list[str]:
+    """The queries a page itself makes: session bookkeeping (read, save on every request, savepoints)
+    belongs to the session middleware and is left out so the pin is about the page."""
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if "django_session" not in q["sql"] and not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
