@@ -132,15 +132,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(inbox_conversations(user=request.user, only_new=only_new), 25).get_page(
         request.GET.get("halaman")
     )
-    latest = InboundMessage.objects.in_bulk([row["latest_id"] for row in page.object_list])
-    numbers = {}
-    if latest:
-        numbers = {
-            m.pk: m
-            for m in InboundMessage.objects.filter(pk__in=latest.keys()).select_related(
-                "officer_number__officer"
-            )
-        }
+    latest_ids = [row["latest_id"] for row in page.object_list]
+    numbers = {
+        m.pk: m
+        for m in InboundMessage.objects.filter(pk__in=latest_ids).select_related("officer_number__officer")
+    }
     rows = [{**row, "latest": numbers.get(row["latest_id"])} for row in page.object_list]
     return render(
         request,
