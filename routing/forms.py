@@ -163,28 +163,23 @@ class RotaGenerateForm(forms.Form):
         data = super().clean()
         period = data.get("period")
         if period == self.MONTH:
-            raw = (data.get("month") or "").strip()
             try:
-                year, month = (int(part) for part in raw.split("-"))
-                start = date(year, month, 1)
+                year, month = (int(part) for part in (data.get("month") or "").strip().split("-"))
+                data["start"] = date(year, month, 1)
+                data["end"] = date(year, month, calendar.monthrange(year, month)[1])
             except ValueError:
                 self.add_error("month", _("Pilih bulan, mis. 2026-11."))
-                return data
-            data["start"] = start
-            data["end"] = date(year, month, calendar.monthrange(year, month)[1])
         elif period == self.WEEK:
             day = data.get("week_of")
             if day is None:
                 self.add_error("week_of", _("Pilih satu tanggal dalam minggu yang dijadwalkan."))
-                return data
-            data["start"] = day - timedelta(days=day.weekday())
-            data["end"] = data["start"] + timedelta(days=4)
+            else:
+                data["start"] = day - timedelta(days=day.weekday())
+                data["end"] = data["start"] + timedelta(days=4)
         if data.get("max_in_office") is None and data.get("max_share") is None:
             self.add_error("max_in_office", _("Isi batas maksimal per hari atau porsinya (jaga jarak)."))
-        if data.get("max_share") is not None:
-            data["max_share_decimal"] = Decimal(data["max_share"]) / 100
-        else:
-            data["max_share_decimal"] = None
+        share = data.get("max_share")
+        data["max_share_decimal"] = Decimal(share) / 100 if share is not None else None
         return data
 
 

@@ -108,8 +108,8 @@ def recording_create(request: HttpRequest) -> HttpResponse:
                 justification=data["justification"],
             )
         except services.RoutingError as exc:
-            form.add_error("day" if isinstance(exc, services.RecordingQuotaFull) else None, str(exc))
             suggestions = _next_days_with_room(data["day"])
+            form.add_error("day" if isinstance(exc, services.RecordingQuotaFull) else None, str(exc))
         else:
             if booking.status == RecordingBooking.Status.PENDING_APPROVAL:
                 messages.info(

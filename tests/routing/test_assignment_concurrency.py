@@ -4,47 +4,23 @@ SQLite serialises writers, so it would make any implementation look right; these
 PostgreSQL. Each thread has its own connection and transaction, like a request or a worker.
 """
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from applications.models import Application
 from applications.services import ApplicationData, application_create
 from routing.assignment import assignment_choose_officer, officer_pool
 from tests import factories as f
+from tests.routing.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 INTAKES = 100
-THREADS = 32  # PostgreSQL here allows 100 connections, shared with other test runs
 MONDAY = date(2026, 11, 2)
-
-
-def _run_concurrently(work, n: int) -> list:
-    """Run ``work(i)`` for i in range(n) on THREADS threads released together by a barrier."""
-    barrier = threading.Barrier(THREADS)
-
-    def worker(indices):
-        results = []
-        try:
-            barrier.wait(timeout=30)
-            for i in indices:
-                try:
-                    results.append(work(i))
-                except Exception as exc:  # noqa: BLE001 - reported by the test
-                    results.append(exc)
-        finally:
-            connection.close()
-        return results
-
-    chunks = [list(range(t, n, THREADS)) for t in range(THREADS)]
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return [r for chunk in pool.map(worker, chunks) for r in chunk]
 
 
 @pytest.fixture
@@ -90,7 +66,7 @@ def _assign_in_parallel(choose, doc_type, desa):
             _insert_assigned(i, officer, doc_type, desa)
             return officer.pk
 
-    return _run_concurrently(work, INTAKES)
+    return run_concurrently(work, INTAKES)
 
 
 def test_hundred_simultaneous_assignments_are_balanced(officers, doc_type, desa_a):
@@ -109,6 +85,7 @@ def test_the_balance_check_catches_an_unlocked_choice(officers, doc_type, desa_a
     assert not [r for r in results if isinstance(r, Exception)]
     loads = Counter(Application.objects.values_list("assigned_to_id", flat=True))
     spread = max(loads.get(o.pk, 0) for o in officers) - min(loads.get(o.pk, 0) for o in officers)
+    print(f"naive chooser loads: {sorted(loads.values())}")
     assert spread > 1, loads
 
 
@@ -127,7 +104,7 @@ def test_hundred_simultaneous_intakes_are_each_assigned_once(officers, doc_type,
         )
         return application_create(actor=intake_officer, data=data).pk
 
-    results = _run_concurrently(work, INTAKES)
+    results = run_concurrently(work, INTAKES)
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors[:3]
     assert len(set(results)) == INTAKES
