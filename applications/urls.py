@@ -18,3 +18,6 @@ urlpatterns = [
     path("<int:pk>/lampiran/<int:attachment_pk>/", views.attachment_file, name="attachment"),
     path("<int:pk>/lampiran/<int:attachment_pk>/kecil/", views.attachment_thumbnail, name="attachment_thumb"),
 ]
+from .urls_dashboard import urlpatterns as _dash  # noqa: E402 - the dashboard/tracking pages
+
+urlpatterns += _dash
