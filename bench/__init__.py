@@ -1,0 +1,1 @@
+"""The benchmark suite (`make bench`, `make bench-small`): see bench/README.md."""
