@@ -306,3 +306,16 @@ def revision_message_draft(checks: list[RequirementCheck]) -> str:
             line += f". {req.instruction}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def requirement_alternatives(requirements) -> dict[int, list[str]]:
+    """For each requirement in an alternative group, the names of the other members of its group."""
+    groups: dict[str, list] = {}
+    for req in requirements:
+        if req.alternative_group:
+            groups.setdefault(req.alternative_group, []).append(req)
+    return {
+        req.pk: [other.name for other in members if other.pk != req.pk]
+        for members in groups.values()
+        for req in members
+    }

@@ -26,7 +26,12 @@ from ..forms import (
     upload_field_name,
 )
 from ..models import Application, RequirementCheck
-from ..selectors import application_page, get_application_for_user, revision_message_draft
+from ..selectors import (
+    application_page,
+    get_application_for_user,
+    requirement_alternatives,
+    revision_message_draft,
+)
 from ..services import (
     StaleApplication,
     WorkflowError,
@@ -103,9 +108,21 @@ def render_page(
     sees_full_nik = user.role in FULL_NIK_ROLES or user.is_superuser
     upload_errors = upload_errors or {}
     rows = page.rows
+    alternatives = requirement_alternatives([row.requirement for row in rows])
+    ok_groups = {
+        row.requirement.alternative_group
+        for row in rows
+        if row.requirement.alternative_group and row.check.verdict == RequirementCheck.Verdict.OK
+    }
     for row in rows:
         row.upload_name = upload_field_name(row.requirement.pk)
         row.upload_errors = upload_errors.get(row.upload_name, [])
+        row.requirement.alternatives = alternatives.get(row.requirement.pk, [])
+        # "belum diperiksa" is no worry when another member of the group is accepted
+        row.met_by_alternative = (
+            row.requirement.alternative_group in ok_groups
+            and row.check.verdict != RequirementCheck.Verdict.OK
+        )
     _decorate_attachments(application, page)
     _decorate_events(page.events)
     context = {

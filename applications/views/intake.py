@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from ..attachments import NewFile
 from ..forms import ACCEPT_UPLOADS, DuplicateCheckForm, IntakeForm, upload_field_name
 from ..models import DocumentType, Requirement
-from ..selectors import duplicate_open_applications
+from ..selectors import duplicate_open_applications, requirement_alternatives
 from ..services import WorkflowError, application_intake
 from ..uploads import UploadRejected, check_file_count, sanitize_upload
 from .common import intake_required
@@ -99,7 +99,9 @@ def intake(request):
                     return redirect("applications:detail", pk=application.pk)
     document_types = list(form.fields["document_type"].queryset.prefetch_related("requirements"))
     for document_type in document_types:
+        alternatives = requirement_alternatives(document_type.requirements.all())
         for requirement in document_type.requirements.all():
+            requirement.alternatives = alternatives.get(requirement.pk, [])
             requirement.upload_name = upload_field_name(requirement.pk)
             requirement.upload_errors = upload_errors.get(requirement.upload_name, [])
     selected_type = _selected_type_id(form)
