@@ -29,7 +29,7 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS wajib diisi bila DJANGO_DEBUG tidak aktif.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "dukcapil.core.admin_site.OfficeAdminConfig",  # django.contrib.admin with the office site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
