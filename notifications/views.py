@@ -169,7 +169,10 @@ def _conversation_context(request, conversation: InboundMessage, **forms_) -> di
         "attach_form": attach_form,
         "open_tab": forms_.get("open_tab", "create" if not candidates else "attach"),
         "sender_masked": mask_phone(conversation.sender),
-        "selected_media": request.POST.getlist("media") if request.method == "POST" else [],
+        # all usable files ticked at first: attaching everything the citizen sent is the usual case
+        "selected_media": request.POST.getlist("media")
+        if request.method == "POST"
+        else [str(m.pk) for m in media if m.fetched and not m.used],
     }
 
 
