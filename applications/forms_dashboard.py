@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +80,6 @@ class TrackingForm(forms.Form):
     number = forms.CharField(
         label=_("Nomor registrasi"),
         max_length=30,
-        help_text=_("Tertulis di pesan WhatsApp saat permohonan diterima, mis. BIMA-2026-0000123."),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
@@ -97,6 +97,13 @@ class TrackingForm(forms.Form):
             "max_length": _("Isi dengan 4 angka terakhir NIK."),
         },
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        example = f"{settings.OFFICE_CODE}-{timezone.localdate().year}-0000123"
+        self.fields["number"].help_text = _(
+            "Tertulis di pesan WhatsApp saat permohonan diterima, mis. %(example)s."
+        ) % {"example": example}
 
     def clean_number(self) -> str:
         value = "".join(self.cleaned_data["number"].split()).upper()
