@@ -124,3 +124,17 @@ def test_admin_outbox_page(transactional_db, live_server, page, admin_user, doc_
     assert "antrean kirim" in page.content()
     page.set_viewport_size({"width": 360, "height": 800})
     page.screenshot(path=str(ARTIFACTS / "outbox-admin-360.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_admin_template_editor_previews_live(transactional_db, live_server, page, admin_user):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _login(page, live_server, admin_user.username)
+    page.goto(f"{live_server.url}/kelola/notifications/messagetemplate/add/?event=at_desa")
+    preview = page.locator("#template-live-preview")
+    preview.get_by_text("Siti Aminah").first.wait_for()
+    assert "Tolotangga" in preview.inner_text()
+    page.locator("#id_body").fill("Yth. {nama}, dokumen {nomor} siap di {tempat_ambl}.")
+    preview.get_by_text("Tempat isian tidak dikenal").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "template-preview.png"), full_page=True)
