@@ -215,6 +215,27 @@ class RotaSwapForm(forms.Form):
             self.fields[name].choices = people
         for name in ("day_a", "day_b"):
             self.fields[name].choices = dates
+        if len(people) > 1 and not self.is_bound:
+            self.initial.setdefault("officer_b", people[1][0])
+        if len(dates) > 1 and not self.is_bound:
+            self.initial.setdefault("day_b", dates[1][0])
+
+
+class RotaMoveForm(forms.Form):
+    officer = forms.TypedChoiceField(label=_("Petugas"), coerce=int, widget=SELECT)
+    from_day = forms.TypedChoiceField(label=_("tidak masuk pada"), coerce=date.fromisoformat, widget=SELECT)
+    to_day = forms.TypedChoiceField(label=_("tetapi masuk pada"), coerce=date.fromisoformat, widget=SELECT)
+
+    def __init__(self, *args, officers, days, **kwargs):
+        from django.utils import formats
+
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].choices = [(o.pk, o.get_full_name() or o.username) for o in officers]
+        dates = [(d.isoformat(), formats.date_format(d, "D, j M")) for d in days]
+        self.fields["from_day"].choices = dates
+        self.fields["to_day"].choices = dates
+        if len(dates) > 1 and not self.is_bound:
+            self.initial.setdefault("to_day", dates[1][0])
 
 
 class RecordingBookingForm(forms.Form):

@@ -34,6 +34,7 @@ from .rota import (
     RotaViolation,
     generate_rota,
     group_label,
+    move_day,
     swap_days,
     validate_rota,
 )
@@ -465,6 +466,25 @@ def rota_swap(*, actor: User, rota: Rota, officer_a: int, day_a: date, officer_b
                 elif not inside and current == OFFICE:
                     updates[(oid, day)] = ShiftAssignment.Place.HOME
         return updates
+
+    return _rota_change(actor=actor, rota=rota, change=change)
+
+
+@transaction.atomic
+def rota_move(*, actor: User, rota: Rota, officer_id: int, from_day: date, to_day: date) -> Rota:
+    """One officer comes on ``to_day`` instead of ``from_day`` (`rota.move_day`): their count stays."""
+
+    def change(state: selectors.RotaState) -> dict:
+        if officer_id not in {o.pk for o in state.officers}:
+            raise RoutingError(_("Petugas ini tidak termasuk dalam jadwal ini."))
+        if to_day not in state.days:
+            raise RoutingError(_("Tanggal tujuan bukan hari kerja dalam periode jadwal."))
+        try:
+            move_day(state.office, officer_id, from_day, to_day)
+        except ValueError as exc:
+            names = {o.pk: str(o) for o in state.officers}
+            raise RoutingError(humanize_rota_messages([str(exc)], names)[0]) from None
+        return {(officer_id, from_day): ShiftAssignment.Place.HOME, (officer_id, to_day): OFFICE}
 
     return _rota_change(actor=actor, rota=rota, change=change)
 

@@ -20,6 +20,7 @@ urlpatterns: list = [
     path("jadwal/<int:pk>/", views_rota.rota_detail, name="rota_detail"),
     path("jadwal/<int:pk>/hari/", views_rota.rota_day, name="rota_day"),
     path("jadwal/<int:pk>/tukar/", views_rota.rota_swap, name="rota_swap"),
+    path("jadwal/<int:pk>/pindah/", views_rota.rota_move, name="rota_move"),
     path("jadwal/<int:pk>/terbitkan/", views_rota.rota_publish, name="rota_publish"),
     path("jadwal/<int:pk>/hapus/", views_rota.rota_delete, name="rota_delete"),
     path("jadwal/<int:pk>/cetak/", views_rota.rota_print, name="rota_print"),

@@ -22,7 +22,7 @@ from icalendar import Calendar, Event
 from dukcapil.accounts.models import User
 
 from . import selectors, services
-from .forms import RotaDayForm, RotaGenerateForm, RotaSwapForm
+from .forms import RotaDayForm, RotaGenerateForm, RotaMoveForm, RotaSwapForm
 from .models import Rota, ShiftAssignment
 from .rota import working_days
 from .views_staff import _page, manager_required
@@ -94,7 +94,13 @@ def rota_generate(request: HttpRequest) -> HttpResponse:
     return render(request, "routing/staff/rota_generate.html", {"form": form})
 
 
-def _rota_context(request: HttpRequest, rota: Rota, *, swap_form: RotaSwapForm | None = None) -> dict:
+def _rota_context(
+    request: HttpRequest,
+    rota: Rota,
+    *,
+    swap_form: RotaSwapForm | None = None,
+    move_form: RotaMoveForm | None = None,
+) -> dict:
     state = selectors.rota_state(rota)
     rows, footer = selectors.rota_grid(state)
     names = {o.pk: str(o) for o in state.officers}
@@ -107,6 +113,7 @@ def _rota_context(request: HttpRequest, rota: Rota, *, swap_form: RotaSwapForm |
         "violations": violations,
         "cap": selectors.office_cap_of(state),
         "swap_form": swap_form or RotaSwapForm(officers=state.officers, days=state.days),
+        "move_form": move_form or RotaMoveForm(officers=state.officers, days=state.days),
         "is_draft": rota.status == Rota.Status.DRAFT,
     }
 
@@ -182,6 +189,36 @@ def rota_swap(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error)
     if not errors:
         messages.success(request, _("Hari kantor ditukar."))
+    return redirect("routing:rota_detail", pk=rota.pk)
+
+
+@require_POST
+@manager_required
+def rota_move(request: HttpRequest, pk: int) -> HttpResponse:
+    rota = selectors.get_rota_for_user(request.user, pk)
+    state = selectors.rota_state(rota)
+    form = RotaMoveForm(request.POST, officers=state.officers, days=state.days)
+    errors: list[str] = []
+    if not form.is_valid():
+        errors = [_("Lengkapi pilihan petugas dan kedua tanggal.")]
+    else:
+        data = form.cleaned_data
+        try:
+            services.rota_move(
+                actor=request.user,
+                rota=rota,
+                officer_id=data["officer"],
+                from_day=data["from_day"],
+                to_day=data["to_day"],
+            )
+        except services.RoutingError as exc:
+            errors = _report_invalid(request, exc)
+    if request.htmx:
+        return _editor_response(request, rota, edit_errors=errors, edit_ok=not errors, move_form=form)
+    for error in errors:
+        messages.error(request, error)
+    if not errors:
+        messages.success(request, _("Hari kantor dipindahkan."))
     return redirect("routing:rota_detail", pk=rota.pk)
 
 

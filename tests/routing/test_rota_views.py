@@ -176,6 +176,39 @@ def test_swap_with_wrong_days_is_refused(kabid, team):
         services.rota_swap(actor=kabid, rota=rota, officer_a=a, day_a=days[0], officer_b=b, day_b=days[0])
 
 
+def test_move_keeps_the_count_and_checks_the_daily_rules(kabid, team):
+    rota = generate(kabid, max_in_office=4)  # three a day, room for one more
+    office = office_map(rota)
+    days = sorted(office)
+    mover = next(iter(office[days[0]] - office[days[1]]))
+    services.rota_move(actor=kabid, rota=rota, officer_id=mover, from_day=days[0], to_day=days[1])
+    after = office_map(rota)
+    assert mover in after[days[1]] and mover not in after[days[0]]
+    assert sum(mover in ids for ids in after.values()) == sum(mover in ids for ids in office.values())
+    # moving a second one off the same day would leave one person: below the minimum of 2
+    second = next(iter(after[days[0]] - after[days[3]]))
+    with pytest.raises(services.RotaInvalid) as err:
+        services.rota_move(actor=kabid, rota=rota, officer_id=second, from_day=days[0], to_day=days[3])
+    assert any("minimal 2" in m for m in err.value.messages)
+    with pytest.raises(services.RoutingError, match="tidak dijadwalkan di kantor"):
+        services.rota_move(actor=kabid, rota=rota, officer_id=second, from_day=days[3], to_day=days[2])
+
+
+def test_move_through_htmx(client, kabid, team):
+    rota = generate(kabid, max_in_office=4)
+    office = office_map(rota)
+    days = sorted(office)
+    mover = next(iter(office[days[0]] - office[days[1]]))
+    client.force_login(kabid)
+    response = client.post(
+        reverse("routing:rota_move", args=[rota.pk]),
+        {"officer": mover, "from_day": days[0].isoformat(), "to_day": days[1].isoformat()},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Perubahan disimpan" in response.content.decode()
+    assert rota.assignments.get(officer_id=mover, date=days[1]).place == "office"
+
+
 def test_publish_refuses_violations_and_later_edit_can_fix_them(kabid, team):
     rota = generate(kabid)
     office = office_map(rota)
@@ -218,7 +251,7 @@ def rota(kabid, team):
 
 MANAGER_PAGES = ["rota_list", "rota_generate"]
 ROTA_PAGES = ["rota_detail", "rota_print"]
-ROTA_POSTS = ["rota_day", "rota_swap", "rota_publish", "rota_delete"]
+ROTA_POSTS = ["rota_day", "rota_swap", "rota_move", "rota_publish", "rota_delete"]
 
 
 @pytest.mark.django_db
