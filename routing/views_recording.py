@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from applications.models import Application
 from applications.validators import mask_nik, mask_phone
 
 from . import selectors, services
@@ -40,10 +41,15 @@ def _can_decide(user) -> bool:
     return selectors.user_manages_bidang(user, selectors.RECORDING_BIDANG)
 
 
+URGENCY_LABELS = dict(Application.Urgency.choices)
+
+
 def _masked(bookings):
+    """NIK and WhatsApp masked for display, and the urgency's label (the booking field has no choices)."""
     for booking in bookings:
         booking.nik_masked = mask_nik(booking.nik)
         booking.whatsapp_masked = mask_phone(booking.whatsapp)
+        booking.urgency_label = URGENCY_LABELS.get(booking.urgency, booking.urgency)
     return bookings
 
 

@@ -7,7 +7,7 @@ with pdftoppm so they can be looked at (test-artifacts/).
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -266,3 +266,84 @@ def test_numbers_poster_and_roster_print_on_a4(office, live_server, page, doc_ty
     page.emulate_media(media="print")
     pages = _pdf_pages(page.pdf(format="A4", print_background=True), "roster-a4")
     assert 1 <= pages <= 2
+
+
+@pytest.mark.browser
+def test_recording_workload_and_numbers_pages_on_desktop_and_phone(office, live_server, page, doc_type):
+    """Screens of the other staff pages, at 1366 px and 360 px, with the page never wider than the screen."""
+    from django.utils import timezone
+
+    from routing import services
+    from routing.rota import working_days
+
+    kabid, officers = office
+    today = timezone.localdate()
+    start = working_days(today, today + timedelta(days=10))[0]
+    rota = services.rota_generate(
+        actor=kabid,
+        bidang="dafduk",
+        start=start,
+        end=start + timedelta(days=27),
+        max_in_office=3,
+        min_per_bidang=2,
+    ).rota
+    services.rota_publish(actor=kabid, rota=rota)
+    desa = f.DesaFactory(name="Tolotangga")
+    services.recording_day_set_cap(actor=kabid, day=start, cap=3)
+    for i, urgency in enumerate(["bpjs", "hospital", "tni_polri"]):
+        services.recording_book(
+            actor=officers[0],
+            day=start,
+            name=f"Warga Mendesak {i}",
+            nik=f.make_nik(serial=i + 1),
+            whatsapp="+6281234567891",
+            desa=desa,
+            urgency=urgency,
+        )
+    services.recording_book(
+        actor=officers[0],
+        day=start,
+        name="Warga Menunggu",
+        nik=f.make_nik(serial=99),
+        whatsapp="+6281234567892",
+        desa=desa,
+        urgency="other",
+        justification="Syarat melamar kerja",
+    )
+    for i, officer in enumerate(officers):
+        number = f.OfficerNumberFactory(officer=officer, phone=f"+628123450{i:04d}", bidang="dafduk")
+        number.services.set([doc_type])
+        for n in range(i + 1):
+            f.ApplicationFactory(
+                assigned_to=officer, document_type=doc_type, due_at=timezone.now() - timedelta(days=n - 2)
+            )
+
+    login(page, live_server, "kabid.rota")
+    screens = {
+        "recording-list": "/rute/perekaman/",
+        "recording-form": "/rute/perekaman/baru/",
+        "recording-desk": f"/rute/perekaman/meja/?tanggal={start.isoformat()}",
+        "workload": "/rute/beban-kerja/",
+        "reassign": "/rute/alihkan/",
+        "number-list": "/rute/nomor/",
+        "rota-list": "/rute/jadwal/",
+    }
+    for name, path in screens.items():
+        for width in (1366, 360):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{live_server.url}{path}")
+            assert page.locator("h1").first.is_visible()
+            suffix = "" if width > 400 else "-360"
+            page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+            )
+            assert not overflow, f"{name} overflows at {width}px"
+
+    # the full day is shown as full and the booking form explains it
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/rute/perekaman/")
+    assert page.locator(".quota-day.is-full").count() >= 1
+    page.goto(f"{live_server.url}/rute/perekaman/meja/?tanggal={start.isoformat()}")
+    page.emulate_media(media="print")
+    assert _pdf_pages(page.pdf(format="A4", print_background=True), "recording-desk-a4") == 1
