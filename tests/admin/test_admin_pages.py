@@ -36,7 +36,9 @@ def one_of_each(db, doc_type, desa_a, officer, kabid, admin_user):
         f.RecordingDayFactory(),
         f.RecordingBookingFactory(desa=desa_a, created_by=officer),
         batch,
-        f.BatchItemFactory(batch=batch, application=f.ApplicationFactory(document_type=doc_type, desa=desa_a)),
+        f.BatchItemFactory(
+            batch=batch, application=f.ApplicationFactory(document_type=doc_type, desa=desa_a)
+        ),
         f.AuditEntryFactory(actor=officer, actor_username=officer.username),
         f.BackgroundJobFactory(created_by=admin_user),
         officer,
