@@ -198,8 +198,8 @@ class ServiceModelForm(forms.ModelForm):
     `save_through_service` runs at the end of `clean()`, inside the transaction the admin opens for
     the whole change view: a refusal (the service's own Indonesian message) becomes a form error
     and nothing is written; on success the service's object replaces the instance and the admin
-    has nothing left to save (see `ServiceFormAdmin`). Only for forms without editable inlines,
-    since an inline error after a successful service call would otherwise leave the change made.
+    has nothing left to save (see `ServiceFormAdmin`, which also keeps inline formsets out of the
+    POST, so no inline error can follow a change the service has already made).
     """
 
     actor = None  # the requesting user, set by ServiceFormAdmin.get_form
@@ -227,6 +227,13 @@ class ServiceFormAdmin(OfficeAdmin):
     def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"actor": request.user})
+
+    def get_inline_instances(self, request: HttpRequest, obj=None):
+        # Inlines of these admins are read-only: on a POST they have nothing to save, and leaving
+        # them out means no formset can fail after the service has already made the change.
+        if request.method == "POST":
+            return []
+        return super().get_inline_instances(request, obj)
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         pass  # done by the service in the form's clean()
