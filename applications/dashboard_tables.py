@@ -14,10 +14,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .dashboard import AGING_BUCKETS, Dashboard, TurnaroundRow
-from .validators import mask_phone
 
 TEXT, INT, PCT, DAYS, DATE, DATETIME = "text", "int", "pct", "days", "date", "datetime"
 NUMERIC = frozenset({INT, PCT, DAYS})
+AGE_CSS = ["", "", "cell-warn", "cell-orange", "cell-danger"]
 
 
 @dataclass
@@ -74,7 +74,7 @@ def fmt(value: Any, kind: str) -> str:
     if kind == DATE:
         return formats.date_format(value, "D, j M Y")
     if kind == DATETIME:
-        return formats.date_format(timezone.localtime(value), "j M Y H:i")
+        return formats.date_format(timezone.localtime(value), "j M, H:i")
     return str(value)
 
 
@@ -133,16 +133,13 @@ def backlog_table(dash: Dashboard) -> Table:
     ]
     rows = []
     for r in dash.backlog:
-        buckets = [
-            # older than two weeks is where documents get stuck: colour it when it is not empty
-            cell(n, INT, css=("cell-danger" if i >= 3 else "cell-warn") if n and i >= 2 else "")
-            for i, n in enumerate(r.buckets)
-        ]
+        # older than a week is where documents get stuck: the same colours as the chart's buckets
+        buckets = [cell(n, INT, css=AGE_CSS[i] if n else "") for i, n in enumerate(r.buckets)]
         rows.append(
             [
                 cell(r.label, href=_url("applications:queue", query=_queue_query(dash, status=r.status))),
                 cell(r.total, INT),
-                cell(r.overdue, INT, css="cell-danger" if r.overdue else ""),
+                cell(r.overdue, INT, css="cell-alert" if r.overdue else ""),
                 cell(r.urgent, INT),
                 *buckets,
             ]
@@ -291,7 +288,7 @@ def officers_table(dash: Dashboard) -> Table:
             [
                 cell(name),
                 cell(r.open, INT),
-                cell(r.overdue, INT, css="cell-danger" if r.overdue else ""),
+                cell(r.overdue, INT, css="cell-alert" if r.overdue else ""),
                 cell(r.finished, INT),
             ]
         )
@@ -445,7 +442,6 @@ def failed_latest_table(dash: Dashboard) -> Table:
                 cell(m.get_event_display()),
                 cell(m.get_status_display()),
                 cell(m.attempts, INT),
-                cell(mask_phone(m.recipient)),
             ]
         )
     return Table(
@@ -457,7 +453,6 @@ def failed_latest_table(dash: Dashboard) -> Table:
             Column(_("Peristiwa")),
             Column(_("Status")),
             Column(_("Percobaan"), INT),
-            Column(_("Tujuan")),
         ],
         rows=rows,
         empty=_("Tidak ada notifikasi yang gagal dalam periode ini."),
@@ -480,6 +475,8 @@ class Chart:
 
 
 def dashboard_charts(dash: Dashboard) -> dict[str, dict]:
+    # the "lainnya" row would dwarf the named kecamatan; it stays in the table under the chart
+    named_kecamatan = [r for r in dash.kecamatan if r.pk is not None]
     charts = [
         Chart(
             key="flow",
@@ -560,10 +557,10 @@ def dashboard_charts(dash: Dashboard) -> dict[str, dict]:
         Chart(
             key="kecamatan",
             kind="bar",
-            labels=[r.name for r in dash.kecamatan],
+            labels=[r.name for r in named_kecamatan],
             datasets=[
-                {"label": _("Diterima dalam periode"), "data": [r.intake for r in dash.kecamatan]},
-                {"label": _("Terbuka"), "data": [r.open for r in dash.kecamatan], "color": "warn"},
+                {"label": _("Diterima dalam periode"), "data": [r.intake for r in named_kecamatan]},
+                {"label": _("Terbuka"), "data": [r.open for r in named_kecamatan], "color": "warn"},
             ],
             options={"horizontal": True},
         ),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from dukcapil.accounts.models import Bidang
 from routing.models import Kecamatan
 
-from .dashboard import AGING_BUCKETS, Dashboard, dashboard_allowed, dashboard_build
+from .dashboard import AGING_BUCKETS, Dashboard, DashboardFilters, dashboard_allowed, dashboard_build
 from .dashboard_tables import dashboard_charts, dashboard_tables, tables_xlsx
 from .forms_dashboard import DashboardFilterForm, TrackingForm
 from .models import DocumentType
@@ -52,7 +52,12 @@ def _load(request) -> tuple[DashboardFilterForm, Dashboard]:
     user = request.user
     types = list(DocumentType.objects.select_related("category").order_by("category__code", "order", "name"))
     kecamatan = list(Kecamatan.objects.order_by("name").only("id", "name"))
-    form = DashboardFilterForm(request.GET or None, user=user, document_types=types, kecamatan=kecamatan)
+    # the date fields always show the period the figures cover (the last 30 days unless chosen)
+    data = request.GET.copy()
+    default = DashboardFilters.default()
+    if not data.get("date_from") and not data.get("date_to"):
+        data["date_from"], data["date_to"] = default.date_from.isoformat(), default.date_to.isoformat()
+    form = DashboardFilterForm(data, user=user, document_types=types, kecamatan=kecamatan)
     dash = dashboard_build(user=user, filters=form.filters(), document_types=types)
     return form, dash
 

@@ -37,7 +37,8 @@
     var box = canvas.parentElement;
     if (horizontal) {
       // one comfortable row per label, so long lists stay readable
-      var perRow = opts.stacked ? 30 : 24 * spec.datasets.filter(function (d) { return d.type !== "line"; }).length + 8;
+      var bars = spec.datasets.filter(function (d) { return d.type !== "line"; }).length;
+      var perRow = opts.stacked ? 30 : 15 * bars + 14;
       var min = parseInt(box.dataset.minHeight || "200", 10);
       box.style.height = Math.max(min, spec.labels.length * perRow + 80) + "px";
     }
@@ -55,6 +56,8 @@
       if (horizontal) {
         ds.indexAxis = "y";
       }
+      // the legend draws each dataset's point style: boxes for bars, strokes for the limits
+      ds.pointStyle = ds.type === "bar" ? "rect" : d.stepped || d.marker ? "line" : "circle";
       if (ds.type === "line") {
         ds.fill = false;
         ds.tension = 0.25;
@@ -77,7 +80,7 @@
       }
       if (ds.type === "bar") {
         ds.borderRadius = 3;
-        ds.maxBarThickness = 28;
+        ds.maxBarThickness = horizontal && !opts.stacked ? 14 : 28;
       }
       return ds;
     });
@@ -100,7 +103,14 @@
         interaction: { mode: "index", intersect: false, axis: horizontal ? "y" : "x" },
         scales: scales,
         plugins: {
-          legend: { position: "bottom", labels: { boxWidth: 14, usePointStyle: false } },
+          legend: {
+            position: "bottom",
+            labels: {
+              usePointStyle: true,
+              pointStyleWidth: 16,
+              sort: function (a, b) { return a.datasetIndex - b.datasetIndex; }
+            }
+          },
           tooltip: {
             callbacks: {
               label: function (ctx) {
