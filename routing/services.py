@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -366,17 +366,38 @@ def rota_generate(
         min_per_bidang=min_per_bidang,
         created_by=actor,
     )
-    ShiftAssignment.objects.bulk_create(
+    _shifts_insert(
+        rota,
         (
-            ShiftAssignment(rota=rota, officer_id=officer.id, date=day, place=place)
+            (officer.id, day, place)
             for day in plan.days
             for officer in rota_officers
             if (place := plan.place(officer, day)) is not None
         ),
-        batch_size=2000,
     )
     names = {o.pk: str(o) for o in officers}
     return RotaGenerated(rota=rota, warnings=humanize_rota_messages(plan.warnings, names))
+
+
+def _shifts_insert(rota: Rota, rows: Iterable[tuple[int, date, str]]) -> None:
+    """Store a plan's rows: COPY on PostgreSQL, one prepared INSERT run many times elsewhere.
+
+    `bulk_create` builds a model instance and compiles SQL for every row: about 5 s for a year of
+    200 officers (50,000 rows). COPY (PostgreSQL) or executemany (SQLite) take a fraction of that.
+    """
+    meta = ShiftAssignment._meta
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    columns = ", ".join(qn(meta.get_field(name).column) for name in ("rota", "officer", "date", "place"))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for officer_id, day, place in rows:
+                    copy.write_row((rota.pk, officer_id, day, place))
+            return
+        adapt = connection.ops.adapt_datefield_value
+        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)"  # noqa: S608 - names from _meta
+        cursor.executemany(sql, [(rota.pk, officer_id, adapt(day), place) for officer_id, day, place in rows])
 
 
 def _violation_key(v: RotaViolation) -> tuple:
