@@ -3,6 +3,7 @@ pemdes1 downloads PDF, CSV and XLSX, confirms receipt and records a hand-over; p
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 
 from applications.models import Application, DocumentType
 from dukcapil.accounts.models import User
+from dukcapil.core.models import BackgroundJob
 from routing.models import BatchItem, DeliveryBatch, Desa
 from tests import factories as f
 
@@ -77,6 +79,8 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     batch = DeliveryBatch.objects.get(desa=desa, status="open")
     assert BatchItem.objects.filter(batch=batch, application__applicant_name=RESIDENT).exists()
     page.get_by_role("link", name="Lihat batch yang disiapkan").click()
+    page.wait_for_load_state("networkidle")
+    _shot(page, "delivery-02b-batch-list-open")
     page.get_by_role("link", name=batch.number).click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", level=1).inner_text().startswith(batch.number)
@@ -153,6 +157,24 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     )
     assert item.status == "handed_over" and item.application.status == "handed_over"
 
+    # a week later than the limit: the portal lists what still waits, and the desa sends one back
+    DeliveryBatch.objects.filter(pk=batch.pk).update(received_at=timezone.now() - timedelta(days=20))
+    page.goto(f"{base}/rute/desa/")
+    overdue = page.get_by_role("heading", name="Menunggu lebih dari 14 hari")
+    assert overdue.is_visible()
+    _shot(page, "delivery-10b-pemdes-overdue")
+    waiting = BatchItem.objects.select_related("application").get(batch=batch, status="in_batch")
+    page.get_by_role("row", name=re.compile(waiting.application.applicant_name)).get_by_role(
+        "link", name="Kembalikan"
+    ).click()
+    page.get_by_label("Alasan dikembalikan ke kantor").fill("Pemohon pindah domisili")
+    _shot(page, "delivery-10c-return-form")
+    page.get_by_role("button", name="Kembalikan ke kantor").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("dicatat dikembalikan ke kantor").is_visible()
+    batch.refresh_from_db()
+    assert batch.status == "closed"  # nothing left waiting at the desa
+
     # the portal on a phone
     page.set_viewport_size({"width": 360, "height": 780})
     page.goto(f"{base}/rute/desa/")
@@ -193,3 +215,32 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     # pemdes2's own portal does not list desa 1's batch
     page.goto(f"{base}/rute/desa/")
     assert batch.number not in page.content()
+
+
+@pytest.mark.browser
+def test_batch_job_page_polls_until_the_job_is_done(transactional_db, live_server, page):
+    """The progress page asks the server every second (htmx) and shows the result when the job ends."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    officer = f.OfficerFactory(username="petugas.kirim", first_name="Petugas", last_name="Kirim")
+    job = BackgroundJob.objects.create(
+        kind="batch_create_all", created_by=officer, status="running", total=4, done=1
+    )
+    _login(page, live_server.url, "petugas.kirim")
+    page.goto(f"{live_server.url}/rute/pengiriman/proses/{job.pk}/")
+    assert page.get_by_text("Memproses desa 1 dari 4").is_visible()
+    _shot(page, "delivery-job-running")
+
+    BackgroundJob.objects.filter(pk=job.pk).update(done=3)
+    page.get_by_text("Memproses desa 3 dari 4").wait_for(timeout=5000)
+    BackgroundJob.objects.filter(pk=job.pk).update(
+        status="done",
+        done=4,
+        result={
+            "items_added": 9,
+            "desa_count": 4,
+            "batches_created": ["KRM-2026-5206012005-001"],
+            "batches_extended": [],
+        },
+    )
+    page.get_by_text("9 dokumen dimasukkan ke batch untuk 4 desa.").wait_for(timeout=5000)
+    _shot(page, "delivery-job-done")
