@@ -100,7 +100,7 @@ def run() -> None:
     month_rows = OFFICERS * len(working_days(date(2027, 3, 1), date(2027, 3, 31)))
     print(f"rota_generate, month x {OFFICERS} officers (~{month_rows} rows stored): {month * 1000:.0f} ms")
 
-    services.MAX_ROTA_DAYS = 366  # the page allows a quarter; the figure is a year
+    services.shifts.MAX_ROTA_DAYS = 366  # the page allows a quarter; the figure is a year
     year = best(lambda: generate(date(2027, 1, 1), date(2027, 12, 31)))
     year_rows = OFFICERS * len(working_days(date(2027, 1, 1), date(2027, 12, 31)))
     print(f"rota_generate, year x {OFFICERS} officers (~{year_rows} rows stored): {year * 1000:.0f} ms")
