@@ -47,7 +47,7 @@ from .models import (
 from .selectors import OPEN_Q, revision_message_draft, visible_applications
 from .services import WorkflowError, application_act
 from .validators import mask_nik, mask_phone
-from .views.detail import page_transitions
+from .views.detail import EVENT_LABELS, page_transitions
 
 # --- the catalogue ------------------------------------------------------------------------------
 
@@ -133,19 +133,6 @@ class KecamatanFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value():
             return queryset.filter(desa__kecamatan_id=self.value())
-        return queryset
-
-
-class UrgentFilter(admin.SimpleListFilter):
-    title = gettext_lazy("mendesak")
-    parameter_name = "mendesak"
-
-    def lookups(self, request, model_admin):
-        return [("1", _("Ya")), ("0", _("Tidak"))]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("0", "1"):
-            return queryset.filter(is_urgent=self.value() == "1")
         return queryset
 
 
@@ -242,7 +229,6 @@ class ApplicationAdmin(ServiceFormAdmin):
     list_filter = (
         "status",
         "bidang",
-        UrgentFilter,
         "urgency",
         "delivery_method",
         OverdueFilter,
@@ -698,6 +684,14 @@ class ReassignActionForm(ActionForm):
 # --- read-only history and files ------------------------------------------------------------------
 
 STATUS_LABELS = dict(Application.Status.choices)
+# the application page's labels, plus the rows written by reassignment, batches and resends
+ACTION_LABELS = {
+    **EVENT_LABELS,
+    "reassign": gettext_lazy("Dialihkan ke petugas lain"),
+    "batch_add": gettext_lazy("Masuk batch pengiriman"),
+    "batch_remove": gettext_lazy("Dikeluarkan dari batch pengiriman"),
+    "message_resend": gettext_lazy("Pesan WhatsApp dikirim ulang"),
+}
 
 
 def status_text(value: str) -> str:
@@ -757,6 +751,10 @@ class EventColumns:
     actor_ = shown("actor", gettext_lazy("oleh"))
     application_ = shown("application", gettext_lazy("permohonan"))
 
+    @admin.display(description=gettext_lazy("aksi"))
+    def action_(self, obj: ApplicationEvent) -> str:
+        return str(ACTION_LABELS.get(obj.action, obj.action))
+
     @admin.display(description=gettext_lazy("dari status"))
     def from_(self, obj: ApplicationEvent) -> str:
         return status_text(obj.from_status)
@@ -768,7 +766,7 @@ class EventColumns:
 
 class ApplicationEventInline(EventColumns, ReadOnlyInline):
     model = ApplicationEvent
-    fields = ("created_at_", "actor_", "action", "from_", "to_", "note")
+    fields = ("created_at_", "actor_", "action_", "from_", "to_", "note")
     verbose_name_plural = gettext_lazy("riwayat permohonan")
 
     def get_queryset(self, request):
@@ -813,12 +811,12 @@ class ByApplicationNumber:
 @admin.register(ApplicationEvent)
 class ApplicationEventAdmin(EventColumns, ByApplicationNumber, ReadOnlyAdmin):
     bidang_path = "application__bidang"
-    list_display = ("created_at_", "application_", "action", "from_", "to_", "actor_", "note")
+    list_display = ("created_at_", "application_", "action_", "from_", "to_", "actor_", "note")
     list_select_related = ("application", "actor")
     list_filter = (ToStatusFilter, ("created_at", admin.DateFieldListFilter))
     ordering = ("-id",)
     sortable_by = ()
-    fields = ("application_", "created_at_", "actor_", "action", "from_", "to_", "note")
+    fields = ("application_", "created_at_", "actor_", "action_", "from_", "to_", "note")
     readonly_fields = fields
 
 

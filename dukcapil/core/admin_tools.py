@@ -152,10 +152,17 @@ class ReadOnlyAdmin(OfficeAdmin):
 
 
 class ReadOnlyInline(admin.TabularInline):
+    """Rows of the parent object (its history, its items), shown to whoever may view the parent."""
+
+    template = "admin/dukcapil/readonly_tabular.html"
     extra = 0
     max_num = 0
     can_delete = False
     show_change_link = False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        # the parent's admin has scoped the parent already; its own rows come with it
+        return self.admin_site._registry[self.parent_model].has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -387,6 +394,9 @@ def action_page(
     """
     opts = modeladmin.model._meta
     rows = list(rows)
+    shared = []
+    if form is not None:
+        shared = form.shared_fields if isinstance(form, ActionForm) else form.visible_fields()
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
@@ -398,6 +408,9 @@ def action_page(
         "rows": rows,
         "has_problem_column": any(row.problem for row in rows),
         "form": form,
+        # an ActionForm keeps its per-row fields for the table; any other form shows all its fields
+        "shared_fields": shared,
+        "hidden_fields": form.hidden_fields() if form is not None else [],
         "submit_label": submit_label or _("Jalankan"),
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         "media": modeladmin.media + (form.media if form is not None else forms.Media()),
