@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -187,7 +188,16 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+# routing.tasks is found by autodiscovery; the staff tasks live in a second module
+CELERY_IMPORTS = ["routing.tasks_staff"]
+CELERY_BEAT_SCHEDULE = {
+    # the evening before an office day, each officer on the published rota gets a reminder
+    "shift-reminders": {
+        "task": "routing.tasks_staff.shift_reminders_send",
+        "schedule": crontab(hour=17, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+}
 
 # --- WhatsApp ---------------------------------------------------------------------------
 WHATSAPP_SENDER = env.str("WHATSAPP_SENDER", default="console")  # console | cloud | gateway
