@@ -214,13 +214,12 @@ class ApplicationAdmin(ServiceFormAdmin):
     list_display = (
         "number",
         "applicant_name",
-        "nik_masked",
         "document_type",
         "desa",
         "status_label",
-        "urgent_",
+        "urgency_label",
         "assigned_to",
-        "created_at",
+        "created_label",
         "due_label",
     )
     list_display_links = ("number", "applicant_name")
@@ -242,7 +241,7 @@ class ApplicationAdmin(ServiceFormAdmin):
     )
     # newest first by primary key: served by the primary-key index at any table size
     ordering = ("-id",)
-    sortable_by = ("number", "created_at", "due_label")
+    sortable_by = ("number", "created_label", "due_label")
     readonly_fields = (
         "number",
         "applicant_name",
@@ -379,7 +378,6 @@ class ApplicationAdmin(ServiceFormAdmin):
 
     # --- columns ---------------------------------------------------------------------------------
 
-    urgent_ = shown("is_urgent", gettext_lazy("mendesak"), boolean=True)
     ready_at_ = shown("ready_at", gettext_lazy("siap pada"))
     closed_at_ = shown("closed_at", gettext_lazy("ditutup pada"))
     revision_count_ = shown("revision_count", gettext_lazy("jumlah perbaikan"))
@@ -400,6 +398,15 @@ class ApplicationAdmin(ServiceFormAdmin):
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_label(self, obj: Application) -> str:
         return obj.get_status_display()
+
+    @admin.display(description=gettext_lazy("mendesak"), ordering="-is_urgent")
+    def urgency_label(self, obj: Application) -> str:
+        # empty for the usual case, so the urgent few stand out
+        return obj.get_urgency_display() if obj.is_urgent else ""
+
+    @admin.display(description=gettext_lazy("diterima"), ordering="created_at")
+    def created_label(self, obj: Application) -> str:
+        return timezone.localtime(obj.created_at).strftime("%d-%m-%Y")
 
     @admin.display(description=gettext_lazy("batas waktu"), ordering="due_at")
     def due_label(self, obj: Application):
