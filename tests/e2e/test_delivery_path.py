@@ -59,6 +59,20 @@ def _shot(page, name: str, full_page: bool = True) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+
+
+def _axe(page, where: str = "#main") -> list[dict]:
+    """Serious or critical WCAG 2 A/AA problems on the current page."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (where) => (await axe.run(where, {runOnly: ['wcag2a', 'wcag2aa']})).violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + (n.any[0] || {}).message).slice(0, 5)}))""",
+        where,
+    )
+
+
 @pytest.mark.browser
 def test_delivery_from_office_to_resident(demo_data, live_server, page):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -71,6 +85,12 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     page.get_by_role("link", name="Pengiriman ke desa").first.click()
     page.wait_for_load_state("networkidle")
     _shot(page, "delivery-01-batch-list-before")
+    page.get_by_role("link", name="Pilih dokumen satu per satu").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("cell", name=RESIDENT).is_visible()
+    _shot(page, "delivery-01b-ready-list")
+    problems = {"ready list": _axe(page)}
+    page.go_back()
     page.get_by_role("button", name="Buat batch untuk semua desa").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text(re.compile(r"dokumen dimasukkan ke batch untuk \d+ desa")).is_visible()
@@ -81,10 +101,12 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     page.get_by_role("link", name="Lihat batch yang disiapkan").click()
     page.wait_for_load_state("networkidle")
     _shot(page, "delivery-02b-batch-list-open")
+    problems["batch list"] = _axe(page)
     page.get_by_role("link", name=batch.number).click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", level=1).inner_text().startswith(batch.number)
     _shot(page, "delivery-03-batch-open")
+    problems["batch page"] = _axe(page)
 
     # the print manifest: same template as the PDF, no navigation bar
     page.get_by_role("link", name="Cetak daftar kiriman").click()
@@ -93,6 +115,7 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     assert page.locator("nav.navbar").count() == 0
     assert page.get_by_role("cell", name=RESIDENT).is_visible()
     _shot(page, "delivery-04-manifest-screen")
+    problems["manifest"] = _axe(page, "body")
     # the browser's own print of the same page: A4, header row on every page, no toolbar
     page.emulate_media(media="print")
     printed = page.pdf(prefer_css_page_size=True)
@@ -122,6 +145,7 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     page.get_by_role("link", name="Kiriman dokumen").first.click()
     page.wait_for_load_state("networkidle")
     _shot(page, "delivery-07-pemdes-portal")
+    problems["portal"] = _axe(page)
     page.get_by_role("link", name=batch.number).click()
     page.wait_for_load_state("networkidle")
 
@@ -148,6 +172,7 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     page.wait_for_load_state("networkidle")
     assert page.get_by_label("Nama penerima").input_value() == RESIDENT
     _shot(page, "delivery-09-hand-over-form")
+    problems["hand-over form"] = _axe(page)
     page.get_by_role("button", name="Simpan penyerahan").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text(f"kepada {RESIDENT} dicatat").is_visible()
@@ -169,6 +194,7 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     ).click()
     page.get_by_label("Alasan dikembalikan ke kantor").fill("Pemohon pindah domisili")
     _shot(page, "delivery-10c-return-form")
+    problems["return form"] = _axe(page)
     page.get_by_role("button", name="Kembalikan ke kantor").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("dicatat dikembalikan ke kantor").is_visible()
@@ -215,6 +241,8 @@ def test_delivery_from_office_to_resident(demo_data, live_server, page):
     # pemdes2's own portal does not list desa 1's batch
     page.goto(f"{base}/rute/desa/")
     assert batch.number not in page.content()
+
+    assert not {name: found for name, found in problems.items() if found}
 
 
 @pytest.mark.browser
