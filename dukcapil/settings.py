@@ -168,6 +168,11 @@ OFFICE_PASSWORD_WORDS = env.list(
 ASSIGNMENT_OPEN_CAP = env.int("ASSIGNMENT_OPEN_CAP", default=60)
 URGENT_RECORDING_DAILY_CAP = env.int("URGENT_RECORDING_DAILY_CAP", default=20)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# The site's public address: the delivery manifest's QR code points here (its PDF is made in a task,
+# without a request). Empty: the print page uses the request's host.
+SITE_URL = env.str("SITE_URL", default="")
+# Pemdes portal: documents waiting at the desa longer than this many days are listed for follow-up
+DELIVERY_WAITING_DAYS = env.int("DELIVERY_WAITING_DAYS", default=14)
 UPLOAD_MAX_FILES_PER_APPLICATION = env.int("UPLOAD_MAX_FILES_PER_APPLICATION", default=40)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
