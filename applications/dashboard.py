@@ -11,10 +11,10 @@ grow with the data. The queries, in order (see `dashboard_build`):
  5. open backlog: grouped by status and officer, with overdue, urgent and aging-bucket counts
  6. requirements most often not accepted (missing, unreadable, invalid), top N
  7. the officers (active petugas of the scope plus anyone holding work in it)
- 8. per desa: intake in the range, open and overdue now (kecamatan are summed from these rows)
- 9-10. urgent recording quota: bookings per day, and the days with their own cap (Dafduk only)
- 11. delivery batches dispatched but not yet confirmed by the desa
- 12-13. failed WhatsApp notifications: counts by event and status, and the latest few
+ 8-9. per desa: open and overdue now, then received in the range (kecamatan are summed from these)
+ 10-11. urgent recording quota: bookings per day, and the days with their own cap (Dafduk only)
+ 12. delivery batches dispatched but not yet confirmed by the desa
+ 13-14. failed WhatsApp notifications: counts by event and status, and the latest few
 
 Definitions (the tests recompute each of them naively from the rows):
 - a day is a calendar day in the office's time zone; the range is [date_from 00:00, date_to+1 00:00)
@@ -621,37 +621,40 @@ def _officers(bidang: str, open_by: dict, finished_by: dict) -> list[OfficerRow]
 
 
 def _areas(qs: QuerySet[Application], in_range: Q, now: datetime) -> tuple[list[AreaRow], list[AreaRow]]:
-    """Query 8: per desa, received in the range and open/overdue now; kecamatan are sums of their desa."""
-    rows = (
-        qs.filter(in_range | OPEN_Q)
-        .order_by()
-        .values("desa_id", "desa__name", "desa__kecamatan_id", "desa__kecamatan__name")
-        .annotate(
-            intake=Count("id", filter=in_range),
-            open=Count("id", filter=OPEN_Q),
-            overdue=Count("id", filter=OPEN_Q & Q(due_at__lt=now)),
-        )
-    )
-    desa: list[AreaRow] = []
-    kecamatan: dict[int, AreaRow] = {}
-    for r in rows:
-        desa.append(
-            AreaRow(
-                pk=r["desa_id"],
-                name=r["desa__name"],
-                intake=r["intake"],
-                open=r["open"],
-                overdue=r["overdue"],
-                kecamatan=r["desa__kecamatan__name"],
+    """Queries 8-9: per desa, open and overdue now (an index-only scan of the open applications), then
+    received in the range; kecamatan are the sums of their desa."""
+    names = ("desa_id", "desa__name", "desa__kecamatan_id", "desa__kecamatan__name")
+    by_desa: dict[int, AreaRow] = {}
+    kecamatan_of: dict[int, tuple[int, str]] = {}
+
+    def row_for(r: dict) -> AreaRow:
+        row = by_desa.get(r["desa_id"])
+        if row is None:
+            row = by_desa[r["desa_id"]] = AreaRow(
+                pk=r["desa_id"], name=r["desa__name"], kecamatan=r["desa__kecamatan__name"]
             )
-        )
-        kec = kecamatan.setdefault(
-            r["desa__kecamatan_id"], AreaRow(pk=r["desa__kecamatan_id"], name=r["desa__kecamatan__name"])
-        )
-        kec.intake += r["intake"]
-        kec.open += r["open"]
-        kec.overdue += r["overdue"]
-    return top_with_rest(list(kecamatan.values())), top_with_rest(desa)
+            kecamatan_of[r["desa_id"]] = (r["desa__kecamatan_id"], r["desa__kecamatan__name"])
+        return row
+
+    open_rows = (
+        qs.filter(OPEN_Q)
+        .order_by()
+        .values(*names)
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+    )
+    for r in open_rows:
+        row = row_for(r)
+        row.open, row.overdue = r["open"], r["overdue"]
+    for r in qs.filter(in_range).order_by().values(*names).annotate(intake=Count("id")):
+        row_for(r).intake = r["intake"]
+    kecamatan: dict[int, AreaRow] = {}
+    for desa_id, row in by_desa.items():
+        kec_id, kec_name = kecamatan_of[desa_id]
+        kec = kecamatan.setdefault(kec_id, AreaRow(pk=kec_id, name=kec_name))
+        kec.intake += row.intake
+        kec.open += row.open
+        kec.overdue += row.overdue
+    return top_with_rest(list(kecamatan.values())), top_with_rest(list(by_desa.values()))
 
 
 def top_with_rest(rows: list[AreaRow], n: int = TOP_AREAS) -> list[AreaRow]:
@@ -680,7 +683,7 @@ def quota_window(filters: DashboardFilters, today: date) -> tuple[date, date]:
 
 
 def _quota(filters: DashboardFilters, now: datetime) -> list[QuotaRow]:
-    """Queries 9-10: urgent KTP-el recording bookings per day against the day's cap.
+    """Queries 10-11: urgent KTP-el recording bookings per day against the day's cap.
 
     Booked = bookings scheduled or attended (they hold a place); pending ones are shown apart.
     Weekends without a booking and without their own cap are left out (the desk is closed).
@@ -718,7 +721,7 @@ def _quota(filters: DashboardFilters, now: datetime) -> list[QuotaRow]:
 
 
 def _batches(bidang: str, filters: DashboardFilters, now: datetime) -> tuple[list[BatchRow], bool]:
-    """Query 11: batches on the road, oldest first. A batch carries both bidang: a kepala bidang sees
+    """Query 12: batches on the road, oldest first. A batch carries both bidang: a kepala bidang sees
     the ones holding at least one document of theirs."""
     qs = DeliveryBatch.objects.filter(status=DeliveryBatch.Status.DISPATCHED)
     if filters.kecamatan_id:
@@ -753,7 +756,7 @@ def days_between(earlier: datetime, later: datetime) -> int:
 def _failed(
     bidang: str, filters: DashboardFilters, start: datetime, end: datetime
 ) -> tuple[list[FailedCountRow], list[OutboxMessage]]:
-    """Queries 12-13: WhatsApp messages created in the range that failed (still retrying, or for good).
+    """Queries 13-14: WhatsApp messages created in the range that failed (still retrying, or for good).
 
     Scoped through their application; messages without one (shift reminders to officers) count only
     on the office-wide dashboard without filters.

@@ -238,6 +238,18 @@ class Application(models.Model):
                 name="app_ready_pemdes_idx",
                 condition=Q(status="ready", delivery_method="via_pemdes"),
             ),
+            # used by the office-wide dashboard (every bidang): intake per day and per desa
+            models.Index(fields=["created_at"], name="app_dash_created_idx"),
+            # used by the dashboard's finished-per-day, turnaround and throughput figures
+            models.Index(fields=["ready_at"], name="app_dash_ready_idx", condition=Q(ready_at__isnull=False)),
+            # used by the dashboard's backlog, aging and per-officer/per-desa open counts: an
+            # index-only scan of the open applications (PostgreSQL; elsewhere a plain partial index)
+            models.Index(
+                fields=["bidang", "status"],
+                include=["id", "assigned_to", "desa", "created_at", "due_at", "is_urgent"],
+                name="app_dash_open_idx",
+                condition=~Q(status__in=["handed_over", "rejected", "cancelled"]),
+            ),
         ]
 
     def __str__(self) -> str:
