@@ -142,10 +142,23 @@ def _application_count(url: str) -> int:
 
 
 def database_ensure(size: int, *, reseed: bool = False, say=print) -> BenchDatabase:
-    """A database holding the demo data plus `size` bulk applications (see the module docstring)."""
+    """A database holding the demo data plus `size` bulk applications (see the module docstring).
+
+    Two bench runs at once (other people on the machine run it too) must not seed or drop the same
+    database under each other: an advisory lock per database name serialises them, and the
+    second one then finds the database seeded and reuses it.
+    """
+    name = DB_PREFIX + size_label(size)
+    with _admin_connect() as lock:
+        if not lock.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [name]).fetchone()[0]:
+            say(f"  {name}: another bench run is preparing it; waiting")
+            lock.execute("SELECT pg_advisory_lock(hashtext(%s))", [name])
+        return _ensure(size, name, reseed=reseed, say=say)
+
+
+def _ensure(size: int, name: str, *, reseed: bool, say) -> BenchDatabase:
     from bench.extras import EXTRAS_VERSION
 
-    name = DB_PREFIX + size_label(size)
     db = BenchDatabase(size=size, name=name, url=f"{SERVER_URL}/{name}")
     meta = _meta(db.url) if _exists(name) and not reseed else {}
     if (

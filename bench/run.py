@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"== bench: sizes {', '.join(f'{s:,}' for s in sizes)}; {runs} rounds; {machine['summary']}")
 
     crashed: list[str] = []
+    run_lock = _run_lock()
     print("== databases")
     databases = [database_ensure(size, reseed=args.reseed) for size in sizes]
     largest = sizes[-1]
@@ -234,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for worker in workers.values():
             worker.close()
+        run_lock.close()
     machine["load_after"] = _loadavg()
     report = render(
         figures=figures,
@@ -257,6 +259,22 @@ def main(argv: list[str] | None = None) -> int:
         print("\nSomething crashed:\n  " + "\n  ".join(crashed))
         return 1
     return 0
+
+
+def _run_lock():
+    """One bench run measures at a time on this PostgreSQL server (two would slow each other down).
+
+    A session advisory lock, held on a connection kept open for the whole run; a second run waits.
+    """
+    import psycopg
+
+    from bench.databases import SERVER_URL
+
+    conn = psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True)
+    if not conn.execute("SELECT pg_try_advisory_lock(hashtext('dukcapil_bench_run'))").fetchone()[0]:
+        print("== another bench run is measuring on this server; waiting for it to finish")
+        conn.execute("SELECT pg_advisory_lock(hashtext('dukcapil_bench_run'))")
+    return conn
 
 
 def _timed(worker: Worker, name: str, runs: int) -> list[float]:
