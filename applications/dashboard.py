@@ -311,17 +311,24 @@ class Dashboard:
 # --- percentile ----------------------------------------------------------------------------------
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate percentile_cont(p) WITHIN GROUP (ORDER BY expr)."""
+class PercentilesCont(Aggregate):
+    """PostgreSQL's percentile_cont(ARRAY[p, ...]) WITHIN GROUP (ORDER BY expr): several percentiles
+    from one sort of the group (a list, in the order of `fractions`)."""
 
     function = "PERCENTILE_CONT"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression, percentile: float, **extra):
-        if not 0 <= percentile <= 1:
-            raise ValueError("percentile must be within [0, 1]")
-        super().__init__(expression, percentile=repr(float(percentile)), **extra)
+    def __init__(self, expression, fractions: tuple[float, ...], **extra):
+        if not fractions or not all(0 <= p <= 1 for p in fractions):
+            raise ValueError("fractions must lie within [0, 1]")
+        from django.contrib.postgres.fields import ArrayField
+
+        super().__init__(
+            expression,
+            fractions=", ".join(repr(float(p)) for p in fractions),
+            output_field=ArrayField(FloatField()),
+            **extra,
+        )
 
 
 def percentile_cont(values: list[float], p: float) -> float | None:
@@ -450,18 +457,16 @@ def _turnaround(qs: QuerySet[Application], types: dict) -> tuple[list[Turnaround
             .annotate(
                 n=Count("id"),
                 within=Count("id", filter=within_q),
-                median=PercentileCont(duration, 0.5),
-                p90=PercentileCont(duration, 0.9),
+                pct=PercentilesCont(duration, (0.5, 0.9)),
             )
         )
         for row in grouped:
+            row["median"], row["p90"] = row["pct"] or (None, None)
             rows.append(_turnaround_row(types, row["document_type_id"], row))
         total = qs.aggregate(
-            n=Count("id"),
-            within=Count("id", filter=within_q),
-            median=PercentileCont(duration, 0.5),
-            p90=PercentileCont(duration, 0.9),
+            n=Count("id"), within=Count("id", filter=within_q), pct=PercentilesCont(duration, (0.5, 0.9))
         )
+        total["median"], total["p90"] = total["pct"] or (None, None)
     else:
         # SQLite (development) has no percentile aggregate: read the durations, which is fine at
         # development sizes; production runs on PostgreSQL and takes the branch above

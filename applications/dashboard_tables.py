@@ -6,11 +6,15 @@ always holds exactly the numbers on the screen.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .dashboard import AGING_BUCKETS, Dashboard, TurnaroundRow
@@ -55,6 +59,28 @@ class Table:
             for column, c in zip(self.columns, row, strict=True):
                 c.numeric = column.numeric
 
+    def html(self) -> str:
+        """The table as HTML, built in Python: a year of days is ~1,500 cells, and the template
+        language would spend most of the page's time on them."""
+        head = "".join(
+            format_html(
+                '<th scope="col"{}>{}</th>', mark_safe(' class="text-end"') if c.numeric else "", c.label
+            )
+            for c in self.columns
+        )
+        body = "".join(
+            f"<tr>{''.join(_cell_html(c, i == 0) for i, c in enumerate(row))}</tr>" for row in self.rows
+        )
+        foot = ""
+        if self.footer:
+            cells = "".join(_cell_html(c, i == 0) for i, c in enumerate(self.footer))
+            foot = f'<tfoot><tr class="fw-semibold">{cells}</tr></tfoot>'
+        return mark_safe(  # noqa: S308 - every piece is escaped by format_html/escape above
+            f'<div class="table-responsive"><table class="table table-sm table-hover align-middle dash-table mb-0"'
+            f' id="table-{escape(self.key)}"><caption class="visually-hidden">{escape(self.title)}</caption>'
+            f'<thead class="table-light"><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table></div>'
+        )
+
     @property
     def sheet_title(self) -> str:
         # Excel: at most 31 characters, none of []:*?/\
@@ -62,17 +88,42 @@ class Table:
         return cleaned[:31]
 
 
+def _cell_html(c: Cell, row_header: bool) -> str:
+    content = format_html('<a href="{}">{}</a>', c.href, c.display) if c.href else escape(c.display)
+    if row_header:
+        return format_html('<th scope="row" class="fw-normal {}">{}</th>', c.css, content)
+    css = f"text-end tabular {c.css}" if c.numeric else c.css
+    return format_html('<td class="{}">{}</td>', css, content)
+
+
+def date_label(day: date, pattern: str) -> str:
+    """formats.date_format, remembered: a year of days appears in two tables and two charts, and
+    each call looks up the localized day and month names again."""
+    return _date_label(day, pattern, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _date_label(day: date, pattern: str, language: str) -> str:
+    return formats.date_format(day, pattern)
+
+
+@lru_cache(maxsize=4096)
+def _int_label(value: int, language: str) -> str:
+    # counts repeat a lot (0, 1, 2...): remember them like the dates
+    return formats.number_format(value, 0, force_grouping=True)
+
+
 def fmt(value: Any, kind: str) -> str:
     if value is None or value == "":
         return "–"
     if kind == INT:
-        return formats.number_format(value, 0, force_grouping=True)
+        return _int_label(value, get_language())
     if kind == PCT:
         return formats.number_format(value * 100, 1) + "%"
     if kind == DAYS:
         return formats.number_format(value, 1)
     if kind == DATE:
-        return formats.date_format(value, "D, j M Y")
+        return date_label(value, "D, j M Y")
     if kind == DATETIME:
         return formats.date_format(timezone.localtime(value), "j M, H:i")
     return str(value)
@@ -481,7 +532,7 @@ def dashboard_charts(dash: Dashboard) -> dict[str, dict]:
         Chart(
             key="flow",
             kind="bar",
-            labels=[formats.date_format(d.day, "j M") for d in dash.days],
+            labels=[date_label(d.day, "j M") for d in dash.days],
             datasets=[
                 {"label": _("Masuk"), "data": [d.intake for d in dash.days], "color": "brand"},
                 {
@@ -570,7 +621,7 @@ def dashboard_charts(dash: Dashboard) -> dict[str, dict]:
             Chart(
                 key="quota",
                 kind="bar",
-                labels=[formats.date_format(r.day, "D j M") for r in dash.quota],
+                labels=[date_label(r.day, "D j M") for r in dash.quota],
                 datasets=[
                     {"label": _("Terjadwal"), "data": [r.booked for r in dash.quota], "stack": "q"},
                     {
