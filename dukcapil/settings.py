@@ -250,6 +250,16 @@ CELERY_BEAT_SCHEDULE.update(
 # only "kick" the outbox and the sweep sends later. Workers reconnect with their own retry settings.
 CELERY_BROKER_TRANSPORT_OPTIONS.update({"max_retries": 1, "interval_start": 0, "interval_step": 0.2})
 
+# --- Cache ------------------------------------------------------------------------------
+# Holds rate-limit counters (the public tracking page). LocMemCache is per process: in production
+# with several workers set CACHE_URL=redis://127.0.0.1:6379/1 so every worker shares one count.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# the public tracking page: failed tries per client address and per registration number
+TRACKING_MAX_FAILURES = env.int("TRACKING_MAX_FAILURES", default=10)
+TRACKING_WINDOW_SECONDS = env.int("TRACKING_WINDOW_SECONDS", default=15 * 60)
+# behind a reverse proxy: the META key holding the client address the proxy sets (e.g. HTTP_X_REAL_IP)
+TRACKING_CLIENT_IP_HEADER = env.str("TRACKING_CLIENT_IP_HEADER", default="")
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
