@@ -12,41 +12,52 @@ from tests.admin import change_url, changelist_url
 NOT_OURS = {MessageTemplate, OutboxMessage, InboundMessage, InboundMedia, WebhookReceipt}
 
 
-@pytest.fixture
-def one_of_each(db, doc_type, desa_a, officer, kabid, admin_user):
-    app = f.ApplicationFactory(document_type=doc_type, desa=desa_a, assigned_to=officer)
-    check = f.RequirementCheckFactory(application=app, requirement=doc_type.requirements.first())
-    batch = f.DeliveryBatchFactory(desa=desa_a, created_by=officer)
+def build_one_of_each(n: int, *, admin_user) -> list:
+    """One row of every model of ours (round `n` makes new, unrelated rows: new desa, types, people)."""
+    from datetime import date, timedelta
+
+    from dukcapil.core.models import Counter
+
+    category = f.ServiceCategoryFactory(code="dafduk")
+    doc_type = f.DocumentTypeFactory(category=category)
+    requirement = f.RequirementFactory(document_type=doc_type)
+    kecamatan = f.KecamatanFactory(code=f"52.06.{10 + n:02d}", name=f"Kecamatan {n}")
+    desa = f.DesaFactory(kecamatan=kecamatan)
+    officer = f.OfficerFactory(username=f"petugas.halaman{n}", first_name=f"Petugas {n}")
+    kabid = f.KabidFactory(username=f"kabid.halaman{n}")
+    app = f.ApplicationFactory(document_type=doc_type, desa=desa, assigned_to=officer)
+    batch = f.DeliveryBatchFactory(desa=desa, created_by=officer, courier=officer)
     rota = f.RotaFactory(created_by=kabid)
-    objects = [
+    day = date(2026, 12, 1) + timedelta(days=n)
+    return [
         app,
-        check,
+        f.RequirementCheckFactory(application=app, requirement=requirement, checked_by=officer),
         f.ApplicationEventFactory(application=app, actor=officer),
-        f.AttachmentFactory(application=app),
+        f.AttachmentFactory(application=app, requirement=requirement),
         doc_type,
-        doc_type.category,
-        doc_type.requirements.first(),
-        desa_a,
-        desa_a.kecamatan,
+        category,
+        requirement,
+        desa,
+        kecamatan,
         f.OfficerNumberFactory(officer=officer),
         f.LeaveFactory(officer=officer),
-        f.ClosedDayFactory(),
+        f.ClosedDayFactory(date=day),
         rota,
         f.ShiftAssignmentFactory(rota=rota, officer=officer),
-        f.RecordingDayFactory(),
-        f.RecordingBookingFactory(desa=desa_a, created_by=officer),
+        f.RecordingDayFactory(date=day),
+        f.RecordingBookingFactory(desa=desa, created_by=officer, decided_by=kabid),
         batch,
-        f.BatchItemFactory(
-            batch=batch, application=f.ApplicationFactory(document_type=doc_type, desa=desa_a)
-        ),
+        f.BatchItemFactory(batch=batch, application=f.ApplicationFactory(document_type=doc_type, desa=desa)),
         f.AuditEntryFactory(actor=officer, actor_username=officer.username),
         f.BackgroundJobFactory(created_by=admin_user),
         officer,
+        Counter.objects.create(name=f"batch:{n}", year=2026, value=3),
     ]
-    from dukcapil.core.models import Counter
 
-    objects.append(Counter.objects.create(name="application", year=2026, value=3))
-    return objects
+
+@pytest.fixture
+def one_of_each(db, admin_user):
+    return build_one_of_each(0, admin_user=admin_user)
 
 
 def test_every_model_of_the_project_is_registered():
@@ -95,3 +106,26 @@ def _request(user):
     request = RequestFactory().get("/")
     request.user = user
     return request
+
+
+def test_no_changelist_runs_a_query_per_row(client, admin_user):
+    """Each changelist takes as many queries with three rows of every model as with one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    root = f.AdminFactory(username="root", is_superuser=True)
+    client.force_login(root)
+    models = [type(obj) for obj in build_one_of_each(0, admin_user=admin_user)]
+
+    def counts() -> dict:
+        result = {}
+        for model in models:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(changelist_url(model)).status_code == 200, model
+            result[model._meta.label] = len(ctx)
+        return result
+
+    before = counts()
+    build_one_of_each(1, admin_user=admin_user)
+    build_one_of_each(2, admin_user=admin_user)
+    assert counts() == before
