@@ -196,3 +196,26 @@ def test_proxy_header_gives_the_client_address_when_configured(client, applicati
     assert blocked.status_code == 429
     # a different citizen behind the same proxy is not
     assert ask(client, ip="127.0.0.1").status_code == 200
+
+
+@pytest.mark.redis
+def test_limit_holds_with_the_redis_cache_production_uses(client, application, settings):
+    """The counters through Django's RedisCache (shared by every worker), as advised for production."""
+    from applications.tracking import _keys
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/14",
+            "KEY_PREFIX": "test-tracking",
+        }
+    }
+    ips = [f"10.7.0.{i}" for i in range(11)]
+    used = [k for ip in ips for k in _keys(ip=ip, number=application.number)]
+    caches["default"].delete_many(used)
+    try:
+        for i in range(10):
+            assert ask(client, digits=f"{i:04d}", ip=ips[i]).status_code == 200
+        assert ask(client, ip=ips[10]).status_code == 429
+    finally:
+        caches["default"].delete_many(used)
