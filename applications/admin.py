@@ -6,6 +6,7 @@ through `application_act` (the same function as the buttons of the application p
 change form or from the changelist's actions, and every move leaves an event row.
 """
 
+import re
 from functools import partial
 
 from django import forms
@@ -152,6 +153,18 @@ class OverdueFilter(admin.SimpleListFilter):
 # --- applications: the change form --------------------------------------------------------------
 
 
+# e.g. BIMA-2026-0001234 (registration_number_format)
+FULL_NUMBER = re.compile(r"[A-Za-z0-9]+-\d{4}-\d{7}")
+
+
+def status_moves(user, application: Application) -> list:
+    """The moves the change form offers: the application page's, except resubmission.
+
+    A resubmission comes with the citizen's corrected files, which only the application page takes.
+    """
+    return [t for t in page_transitions(user, application) if t.action != "resubmit"]
+
+
 class ApplicationChangeForm(ServiceModelForm):
     """No model field is editable; the only write is a status move through `application_act`."""
 
@@ -183,10 +196,7 @@ class ApplicationChangeForm(ServiceModelForm):
         self.transition_label = ""
         if "transition" not in self.fields:
             return  # a read-only form (view permission only)
-        # resubmission comes with the citizen's files: that is the application page's job
-        choices = [
-            (t.action, t.label) for t in page_transitions(self.actor, self.instance) if t.action != "resubmit"
-        ]
+        choices = [(t.action, t.label) for t in status_moves(self.actor, self.instance)]
         self.fields["transition"].choices = [("", _("— status tidak diubah —")), *choices]
         self.fields["expected_version"].initial = self.instance.version
 
@@ -305,6 +315,9 @@ class ApplicationAdmin(ServiceFormAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
+        if FULL_NUMBER.fullmatch(term):
+            # a whole registration number: the unique index answers at once
+            return queryset.filter(number__in={term, term.upper()}), False
         if any(ch.isdigit() for ch in term):
             return queryset.filter(number__icontains=term), False
         return queryset.filter(applicant_name__icontains=term), False
@@ -353,7 +366,7 @@ class ApplicationAdmin(ServiceFormAdmin):
                 },
             ),
         ]
-        if obj is not None and self.has_change_permission(request, obj):
+        if obj is not None and self.has_change_permission(request, obj) and status_moves(request.user, obj):
             fieldsets.append(
                 (
                     _("Ubah status"),

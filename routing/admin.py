@@ -217,7 +217,6 @@ class LeaveAdmin(OfficeAdmin):
     search_fields = ("officer__first_name", "officer__last_name", "officer__username")
     autocomplete_fields = ("officer",)
     ordering = ("-start", "-id")
-    date_hierarchy = None
 
     officer_ = shown("officer", gettext_lazy("petugas"), ordering="officer__first_name")
 
@@ -313,7 +312,7 @@ class RotaAdmin(ReadOnlyAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # "add" is generating a draft with rota_generate (see add_view), for those who manage a bidang
-        return self.has_view_permission(request) and request.user.has_perm("routing.add_rota")
+        return request.user.has_perm("routing.add_rota") and selectors.user_is_manager(request.user)
 
     def has_manage_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("routing.change_rota") and selectors.user_is_manager(request.user)

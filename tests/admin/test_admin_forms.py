@@ -270,3 +270,27 @@ def test_admin_role_cannot_touch_a_superuser_or_make_one(client, admin_user, off
     page = client.get(change_url(officer))
     assert "is_superuser" not in page.context["adminform"].form.fields
     assert Group.objects.filter(name="Admin").exists()
+
+
+def test_closed_application_offers_no_status_section(client, officer, app):
+    client.force_login(make_staff(officer))
+    Application.objects.filter(pk=app.pk).update(status=S.HANDED_OVER)
+    body = client.get(change_url(app)).content.decode()
+    assert "Ubah status" not in body and 'name="transition"' not in body
+
+
+def test_search_for_a_whole_registration_number_is_an_exact_lookup(client, admin_user, doc_type, desa_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.admin import changelist_url
+
+    wanted = f.ApplicationFactory(document_type=doc_type, desa=desa_a, number="BIMA-2026-0000123")
+    f.ApplicationFactory(document_type=doc_type, desa=desa_a, number="BIMA-2026-0001234")
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(changelist_url(Application), {"q": "bima-2026-0000123"})
+    assert list(response.context["cl"].result_list) == [wanted]
+    assert not [q for q in ctx.captured_queries if "LIKE" in q["sql"].upper()]
+    partial = client.get(changelist_url(Application), {"q": "0000123"})
+    assert list(partial.context["cl"].result_list) == [wanted]
