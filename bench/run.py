@@ -358,7 +358,7 @@ def compute_figures(
                     f"{results[other].title} vs our queue (all, page 1) ({size_label(large)})",
                     f"{_ms(get(other, large))} vs {_ms(get('queue_all_p1', large))}"
                     if r
-                    else f"not available: {status.get('skip') or status.get('error')}",
+                    else f"not available: {status.get('skip') or status.get('error') or 'not measured in this run'}",
                     r,
                     "info",
                     None,
