@@ -38,7 +38,7 @@ from dukcapil.core.admin_tools import (
     limited_rows,
     shown,
 )
-from dukcapil.core.models import AuditEntry
+from dukcapil.core.audit import audit_record
 
 from . import selectors
 from .delivery import BATCH_BUILDER_ROLES, batch_add_item, ready_for_batch
@@ -682,15 +682,9 @@ class DeliveryBatchAdmin(ReadOnlyAdmin):
                 continue
             with batch.pdf.open("rb") as stored:
                 writer.append(PdfReader(io.BytesIO(stored.read())))
-            AuditEntry.objects.create(
-                actor=request.user,
-                actor_username=request.user.get_username(),
-                action="manifest_pdf",
-                object_type="delivery_batch",
-                object_id=str(batch.pk),
-                desa_id=batch.desa_id,
-                ip=request.META.get("REMOTE_ADDR") or None,
-                detail="admin",
+            # personal data leaves the system: the same audit row as the batch page's download
+            audit_record(
+                request=request, action="manifest_pdf", obj=batch, desa_id=batch.desa_id, detail="admin"
             )
             report.ok(batch.number)
         if not report.done:

@@ -129,3 +129,14 @@ def test_no_changelist_runs_a_query_per_row(client, admin_user):
     build_one_of_each(1, admin_user=admin_user)
     build_one_of_each(2, admin_user=admin_user)
     assert counts() == before
+
+
+def test_audit_list_links_to_the_search_by_nik(client, admin_user):
+    from django.urls import reverse
+
+    from dukcapil.core.models import AuditEntry
+
+    client.force_login(admin_user)
+    body = client.get(changelist_url(AuditEntry)).content.decode()
+    assert reverse("dukcapil_audit") in body
+    assert "Tambah" not in body.split('id="content-main"')[1].split("</ul>")[0]  # append-only: no add
