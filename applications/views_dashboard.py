@@ -20,7 +20,9 @@ from dukcapil.accounts.models import Bidang
 from routing.models import Kecamatan
 
 from .dashboard import AGING_BUCKETS, Dashboard, DashboardFilters, dashboard_allowed, dashboard_build
-from .dashboard_tables import dashboard_charts, dashboard_tables, tables_xlsx
+from .dashboard.charts import dashboard_charts
+from .dashboard.tables import dashboard_tables
+from .dashboard.xlsx import tables_xlsx
 from .forms_dashboard import DashboardFilterForm, TrackingForm
 from .models import DocumentType
 from .tracking import (

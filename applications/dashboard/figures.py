@@ -1,0 +1,543 @@
+"""Every figure of the dashboard from the raw rows, in a fixed number of queries (see the package docstring)."""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
+from django.db.models.aggregates import Aggregate
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dukcapil.accounts.models import Bidang, User
+from notifications.models import OutboxMessage
+from routing.models import BatchItem, DeliveryBatch, RecordingBooking, RecordingDay
+
+from ..models import Application, DocumentType, RequirementCheck
+from ..selectors import OPEN_Q
+from .rows import (
+    AGING_BUCKETS,
+    LATEST_FAILED,
+    MAX_BATCHES,
+    NOT_ACCEPTED,
+    OPEN_STATUSES,
+    QUOTA_DAYS_AHEAD,
+    TOP_AREAS,
+    TOP_REQUIREMENTS,
+    AgingBucket,
+    AreaRow,
+    BatchRow,
+    Dashboard,
+    DashboardFilters,
+    DayRow,
+    FailedCountRow,
+    MissingRow,
+    OfficerRow,
+    QuotaRow,
+    RevisionRow,
+    StatusRow,
+    TurnaroundRow,
+    dashboard_applications,
+    dashboard_bidang,
+    local_midnight,
+)
+
+# --- percentile ----------------------------------------------------------------------------------
+
+
+class PercentilesCont(Aggregate):
+    """PostgreSQL's percentile_cont(ARRAY[p, ...]) WITHIN GROUP (ORDER BY expr): several percentiles
+    from one sort of the group (a list, in the order of `fractions`)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fractions: tuple[float, ...], **extra):
+        if not fractions or not all(0 <= p <= 1 for p in fractions):
+            raise ValueError("fractions must lie within [0, 1]")
+        from django.contrib.postgres.fields import ArrayField
+
+        super().__init__(
+            expression,
+            fractions=", ".join(repr(float(p)) for p in fractions),
+            output_field=ArrayField(FloatField()),
+            **extra,
+        )
+
+
+def percentile_cont(values: list[float], p: float) -> float | None:
+    """The same as PostgreSQL's percentile_cont: linear interpolation at position p·(n−1) of the sorted values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = p * (len(ordered) - 1)
+    low = math.floor(position)
+    high = math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _duration_days():
+    # ready_at − created_at as an interval; its length in seconds, then days
+    return Func(
+        F("ready_at") - F("created_at"),
+        template="EXTRACT(EPOCH FROM %(expressions)s) / 86400.0",
+        output_field=FloatField(),
+    )
+
+
+# --- the build ----------------------------------------------------------------------------------
+
+
+def dashboard_build(
+    *,
+    user: User,
+    filters: DashboardFilters,
+    document_types: Iterable[DocumentType],
+    now: datetime | None = None,
+) -> Dashboard:
+    """Every figure of the dashboard for what `user` may see (see the module docstring for the queries).
+
+    `document_types` is the list the filter form already loaded (names and service levels); passing
+    it in saves a query.
+    """
+    now = now or timezone.now()
+    bidang = dashboard_bidang(user, filters)
+    types = {t.pk: t for t in document_types}
+    scoped = dashboard_applications(bidang=bidang, filters=filters)
+    start, end = local_midnight(filters.date_from), local_midnight(filters.date_to + timedelta(days=1))
+    in_range = Q(created_at__gte=start, created_at__lt=end)
+    ready_in_range = Q(ready_at__gte=start, ready_at__lt=end)
+
+    days = {d: DayRow(day=d) for d in filters.days}
+    revisions = _intake(scoped.filter(in_range), days, types)
+    finished_by_officer = _finished(scoped.filter(ready_in_range), days)
+    turnaround, turnaround_all = _turnaround(scoped.filter(ready_in_range), types)
+    backlog, open_by_officer = _backlog(scoped.filter(OPEN_Q), now)
+    missing = _missing(scoped.filter(in_range))
+    officers = _officers(bidang, open_by_officer, finished_by_officer)
+    kecamatan, desa = _areas(scoped, in_range, now)
+    quota = _quota(filters, now) if bidang in ("", Bidang.DAFDUK) else None
+    batches, batches_more = _batches(bidang, filters, now)
+    failed_counts, failed_latest = _failed(bidang, filters, start, end)
+    return Dashboard(
+        filters=filters,
+        bidang=bidang,
+        now=now,
+        days=list(days.values()),
+        backlog=backlog,
+        turnaround=turnaround,
+        turnaround_all=turnaround_all,
+        revisions=revisions,
+        missing=missing,
+        officers=officers,
+        kecamatan=kecamatan,
+        desa=desa,
+        quota=quota,
+        batches=batches,
+        batches_more=batches_more,
+        failed_counts=failed_counts,
+        failed_latest=failed_latest,
+    )
+
+
+def _intake(qs: QuerySet[Application], days: dict[date, DayRow], types: dict) -> list[RevisionRow]:
+    """Query 1: received per day and, from the same rows, the revision rate per document type."""
+    per_type: dict[int, RevisionRow] = {}
+    rows = (
+        qs.annotate(day=TruncDate("created_at"))
+        .order_by()
+        .values("day", "document_type_id")
+        .annotate(n=Count("id"), revised=Count("id", filter=Q(revision_count__gt=0)))
+    )
+    for row in rows:
+        if row["day"] in days:
+            days[row["day"]].intake += row["n"]
+        type_id = row["document_type_id"]
+        entry = per_type.get(type_id)
+        if entry is None:
+            entry = per_type[type_id] = RevisionRow(
+                document_type_id=type_id, name=_type_name(types, type_id), intake=0, revised=0
+            )
+        entry.intake += row["n"]
+        entry.revised += row["revised"]
+    return sorted(per_type.values(), key=lambda r: (-(r.rate or 0), -r.intake, r.name))
+
+
+def _finished(qs: QuerySet[Application], days: dict[date, DayRow]) -> dict[int | None, int]:
+    """Query 2: finished (ready) per day, and per officer from the same rows."""
+    per_officer: dict[int | None, int] = defaultdict(int)
+    rows = (
+        qs.annotate(day=TruncDate("ready_at"))
+        .order_by()
+        .values("day", "assigned_to_id")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        if row["day"] in days:
+            days[row["day"]].finished += row["n"]
+        per_officer[row["assigned_to_id"]] += row["n"]
+    return per_officer
+
+
+def _turnaround(qs: QuerySet[Application], types: dict) -> tuple[list[TurnaroundRow], TurnaroundRow]:
+    """Queries 3-4: median and p90 of ready_at − created_at per document type and for all together."""
+    within_q = Q(ready_at__lte=F("due_at"))
+    rows: list[TurnaroundRow] = []
+    if connection.vendor == "postgresql":
+        duration = _duration_days()
+        grouped = (
+            qs.order_by()
+            .values("document_type_id")
+            .annotate(
+                n=Count("id"),
+                within=Count("id", filter=within_q),
+                pct=PercentilesCont(duration, (0.5, 0.9)),
+            )
+        )
+        for row in grouped:
+            row["median"], row["p90"] = row["pct"] or (None, None)
+            rows.append(_turnaround_row(types, row["document_type_id"], row))
+        total = qs.aggregate(
+            n=Count("id"), within=Count("id", filter=within_q), pct=PercentilesCont(duration, (0.5, 0.9))
+        )
+        total["median"], total["p90"] = total["pct"] or (None, None)
+    else:
+        # SQLite (development) has no percentile aggregate: read the durations, which is fine at
+        # development sizes; production runs on PostgreSQL and takes the branch above
+        durations: dict[int, list[float]] = defaultdict(list)
+        within: dict[int, int] = defaultdict(int)
+        for type_id, created, ready, due in qs.order_by().values_list(
+            "document_type_id", "created_at", "ready_at", "due_at"
+        ):
+            durations[type_id].append((ready - created).total_seconds() / 86400)
+            within[type_id] += ready <= due
+        for type_id, values in durations.items():
+            row = {
+                "n": len(values),
+                "within": within[type_id],
+                "median": percentile_cont(values, 0.5),
+                "p90": percentile_cont(values, 0.9),
+            }
+            rows.append(_turnaround_row(types, type_id, row))
+        every = [v for values in durations.values() for v in values]
+        total = {
+            "n": len(every),
+            "within": sum(within.values()),
+            "median": percentile_cont(every, 0.5),
+            "p90": percentile_cont(every, 0.9),
+        }
+    rows.sort(key=lambda r: (_type_order(types, r.document_type_id), r.name))
+    return rows, TurnaroundRow(
+        document_type_id=None,
+        name=_("Semua jenis"),
+        service_level_days=None,
+        finished=total["n"],
+        within=total["within"],
+        median_days=total["median"],
+        p90_days=total["p90"],
+    )
+
+
+def _turnaround_row(types: dict, type_id: int, row: dict) -> TurnaroundRow:
+    doc_type = types.get(type_id)
+    return TurnaroundRow(
+        document_type_id=type_id,
+        name=_type_name(types, type_id),
+        service_level_days=doc_type.service_level_days if doc_type else None,
+        finished=row["n"],
+        within=row["within"],
+        median_days=row["median"],
+        p90_days=row["p90"],
+    )
+
+
+def _type_name(types: dict, type_id: int) -> str:
+    doc_type = types.get(type_id)
+    return doc_type.name if doc_type else _("Jenis #%(id)s") % {"id": type_id}
+
+
+def _type_order(types: dict, type_id: int) -> tuple:
+    doc_type = types.get(type_id)
+    return (doc_type.category_id, doc_type.order) if doc_type else (0, 0)
+
+
+def _aging_q(now: datetime, bucket: AgingBucket) -> Q:
+    # age in whole days = floor((now − created_at) / 1 day): "low ≤ age ≤ high" in created_at terms
+    q = Q(created_at__lte=now - timedelta(days=bucket.low))
+    if bucket.high is not None:
+        q &= Q(created_at__gt=now - timedelta(days=bucket.high + 1))
+    return q
+
+
+def _backlog(qs: QuerySet[Application], now: datetime) -> tuple[list[StatusRow], dict]:
+    """Query 5: open applications by status and officer, with overdue, urgent and aging counts."""
+    annotations = {
+        "n": Count("id"),
+        "overdue": Count("id", filter=Q(due_at__lt=now)),
+        "urgent": Count("id", filter=Q(is_urgent=True)),
+    }
+    for i, bucket in enumerate(AGING_BUCKETS):
+        annotations[f"age{i}"] = Count("id", filter=_aging_q(now, bucket))
+    by_status = {s.value: StatusRow(status=s.value, label=s.label) for s in OPEN_STATUSES}
+    per_officer: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for row in qs.order_by().values("status", "assigned_to_id").annotate(**annotations):
+        status_row = by_status[row["status"]]
+        status_row.total += row["n"]
+        status_row.overdue += row["overdue"]
+        status_row.urgent += row["urgent"]
+        for i in range(len(AGING_BUCKETS)):
+            status_row.buckets[i] += row[f"age{i}"]
+        officer = per_officer[row["assigned_to_id"]]
+        officer[0] += row["n"]
+        officer[1] += row["overdue"]
+    return list(by_status.values()), per_officer
+
+
+def _missing(qs: QuerySet[Application]) -> list[MissingRow]:
+    """Query 6: requirements whose current verdict is missing/unreadable/invalid, most frequent first."""
+    V = RequirementCheck.Verdict
+    rows = (
+        RequirementCheck.objects.filter(verdict__in=NOT_ACCEPTED, application__in=qs.values("id"))
+        .order_by()
+        .values("requirement_id", "requirement__name", "requirement__document_type__name")
+        .annotate(
+            n=Count("id"),
+            missing=Count("id", filter=Q(verdict=V.MISSING)),
+            unreadable=Count("id", filter=Q(verdict=V.UNREADABLE)),
+            invalid=Count("id", filter=Q(verdict=V.INVALID)),
+        )
+        .order_by("-n", "requirement__name", "requirement_id")[:TOP_REQUIREMENTS]
+    )
+    return [
+        MissingRow(
+            requirement_id=r["requirement_id"],
+            name=r["requirement__name"],
+            document_type=r["requirement__document_type__name"],
+            count=r["n"],
+            missing=r["missing"],
+            unreadable=r["unreadable"],
+            invalid=r["invalid"],
+        )
+        for r in rows
+    ]
+
+
+def _officers(bidang: str, open_by: dict, finished_by: dict) -> list[OfficerRow]:
+    """Query 7: the active petugas of the scope (so an idle officer shows as 0) and anyone holding work."""
+    holders = {pk for pk in (*open_by, *finished_by) if pk is not None}
+    petugas = Q(role=User.Role.PETUGAS, is_active=True)
+    if bidang:
+        petugas &= Q(bidang=bidang)
+    users = User.objects.filter(petugas | Q(pk__in=holders)).only(
+        "id", "first_name", "last_name", "username", "is_active"
+    )
+    rows = []
+    for user in users:
+        open_n, overdue = open_by.get(user.pk, (0, 0))
+        rows.append(
+            OfficerRow(
+                user_id=user.pk,
+                name=str(user),
+                open=open_n,
+                overdue=overdue,
+                finished=finished_by.get(user.pk, 0),
+                is_active=user.is_active,
+            )
+        )
+    if None in open_by or None in finished_by:
+        open_n, overdue = open_by.get(None, (0, 0))
+        rows.append(
+            OfficerRow(
+                user_id=None,
+                name=_("Belum ditugaskan"),
+                open=open_n,
+                overdue=overdue,
+                finished=finished_by.get(None, 0),
+            )
+        )
+    rows.sort(key=lambda r: (r.user_id is None, -r.overdue, -r.open, r.name))
+    return rows
+
+
+def _areas(qs: QuerySet[Application], in_range: Q, now: datetime) -> tuple[list[AreaRow], list[AreaRow]]:
+    """Queries 8-9: per desa, open and overdue now (an index-only scan of the open applications), then
+    received in the range; kecamatan are the sums of their desa."""
+    names = ("desa_id", "desa__name", "desa__kecamatan_id", "desa__kecamatan__name")
+    by_desa: dict[int, AreaRow] = {}
+    kecamatan_of: dict[int, tuple[int, str]] = {}
+
+    def row_for(r: dict) -> AreaRow:
+        row = by_desa.get(r["desa_id"])
+        if row is None:
+            row = by_desa[r["desa_id"]] = AreaRow(
+                pk=r["desa_id"], name=r["desa__name"], kecamatan=r["desa__kecamatan__name"]
+            )
+            kecamatan_of[r["desa_id"]] = (r["desa__kecamatan_id"], r["desa__kecamatan__name"])
+        return row
+
+    open_rows = (
+        qs.filter(OPEN_Q)
+        .order_by()
+        .values(*names)
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+    )
+    for r in open_rows:
+        row = row_for(r)
+        row.open, row.overdue = r["open"], r["overdue"]
+    for r in qs.filter(in_range).order_by().values(*names).annotate(intake=Count("id")):
+        row_for(r).intake = r["intake"]
+    kecamatan: dict[int, AreaRow] = {}
+    for desa_id, row in by_desa.items():
+        kec_id, kec_name = kecamatan_of[desa_id]
+        kec = kecamatan.setdefault(kec_id, AreaRow(pk=kec_id, name=kec_name))
+        kec.intake += row.intake
+        kec.open += row.open
+        kec.overdue += row.overdue
+    return top_with_rest(list(kecamatan.values())), top_with_rest(list(by_desa.values()))
+
+
+def top_with_rest(rows: list[AreaRow], n: int = TOP_AREAS) -> list[AreaRow]:
+    """The n areas with the most intake (then most open), and one "lainnya" row summing the others."""
+    rows = sorted(rows, key=lambda r: (-r.intake, -r.open, r.name, r.pk or 0))
+    top, rest = rows[:n], rows[n:]
+    if rest:
+        top.append(
+            AreaRow(
+                pk=None,
+                name=_("Lainnya (%(n)s wilayah)") % {"n": len(rest)},
+                intake=sum(r.intake for r in rest),
+                open=sum(r.open for r in rest),
+                overdue=sum(r.overdue for r in rest),
+            )
+        )
+    return top
+
+
+def quota_window(filters: DashboardFilters, today: date) -> tuple[date, date]:
+    """The selected range; when it reaches today, also the next week (the quota is planned ahead)."""
+    end = filters.date_to
+    if end >= today:
+        end = max(end, today + timedelta(days=QUOTA_DAYS_AHEAD))
+    return filters.date_from, end
+
+
+def _quota(filters: DashboardFilters, now: datetime) -> list[QuotaRow]:
+    """Queries 10-11: urgent KTP-el recording bookings per day against the day's cap.
+
+    Booked = bookings scheduled or attended (they hold a place); pending ones are shown apart.
+    Weekends without a booking and without their own cap are left out (the desk is closed).
+    """
+    first, last = quota_window(filters, timezone.localdate(now))
+    B = RecordingBooking.Status
+    counts = {
+        r["date"]: r
+        for r in RecordingBooking.objects.filter(date__gte=first, date__lte=last)
+        .order_by()
+        .values("date")
+        .annotate(
+            booked=Count("id", filter=Q(status__in=[B.BOOKED, B.ATTENDED])),
+            pending=Count("id", filter=Q(status=B.PENDING_APPROVAL)),
+        )
+    }
+    caps = dict(RecordingDay.objects.filter(date__gte=first, date__lte=last).values_list("date", "cap"))
+    default_cap = settings.URGENT_RECORDING_DAILY_CAP
+    rows = []
+    day = first
+    while day <= last:
+        c = counts.get(day, {"booked": 0, "pending": 0})
+        if day.weekday() < 5 or day in caps or c["booked"] or c["pending"]:
+            cap = caps.get(day)
+            rows.append(
+                QuotaRow(
+                    day=day,
+                    cap=default_cap if cap is None else cap,
+                    booked=c["booked"],
+                    pending=c["pending"],
+                )
+            )
+        day += timedelta(days=1)
+    return rows
+
+
+def _batches(bidang: str, filters: DashboardFilters, now: datetime) -> tuple[list[BatchRow], bool]:
+    """Query 12: batches on the road, oldest first. A batch carries both bidang: a kepala bidang sees
+    the ones holding at least one document of theirs."""
+    qs = DeliveryBatch.objects.filter(status=DeliveryBatch.Status.DISPATCHED)
+    if filters.kecamatan_id:
+        qs = qs.filter(desa__kecamatan_id=filters.kecamatan_id)
+    if bidang:
+        qs = qs.filter(Exists(BatchItem.objects.filter(batch=OuterRef("pk"), application__bidang=bidang)))
+    batches = list(
+        qs.select_related("desa__kecamatan").order_by(F("dispatched_at").asc(nulls_first=True), "id")[
+            : MAX_BATCHES + 1
+        ]
+    )
+    rows = [
+        BatchRow(
+            pk=b.pk,
+            number=b.number,
+            desa=b.desa.name,
+            kecamatan=b.desa.kecamatan.name,
+            dispatched_at=b.dispatched_at,
+            days_waiting=days_between(b.dispatched_at or b.created_at, now),
+            item_count=b.item_count,
+        )
+        for b in batches[:MAX_BATCHES]
+    ]
+    return rows, len(batches) > MAX_BATCHES
+
+
+def days_between(earlier: datetime, later: datetime) -> int:
+    """Whole days elapsed (24-hour periods), never negative."""
+    return max(0, (later - earlier) // timedelta(days=1))
+
+
+def _failed(
+    bidang: str, filters: DashboardFilters, start: datetime, end: datetime
+) -> tuple[list[FailedCountRow], list[OutboxMessage]]:
+    """Queries 13-14: WhatsApp messages created in the range that failed (still retrying, or for good).
+
+    Scoped through their application; messages without one (shift reminders to officers) count only
+    on the office-wide dashboard without filters.
+    """
+    M = OutboxMessage.Status
+    qs = OutboxMessage.objects.filter(status__in=[M.FAILED, M.PERMANENT_FAILURE], created_at__gte=start)
+    qs = qs.filter(created_at__lt=end)
+    if bidang:
+        qs = qs.filter(application__bidang=bidang)
+    if filters.document_type_id:
+        qs = qs.filter(application__document_type_id=filters.document_type_id)
+    if filters.kecamatan_id:
+        qs = qs.filter(application__desa__kecamatan_id=filters.kecamatan_id)
+    events = dict(OutboxMessage._meta.get_field("event").choices)
+    statuses = dict(M.choices)
+    counts = [
+        FailedCountRow(
+            event=r["event"],
+            event_label=str(events.get(r["event"], r["event"])),
+            status=r["status"],
+            status_label=str(statuses.get(r["status"], r["status"])),
+            count=r["n"],
+        )
+        for r in qs.order_by().values("event", "status").annotate(n=Count("id"))
+    ]
+    counts.sort(key=lambda r: (-r.count, r.event_label, r.status))
+    latest = list(
+        qs.select_related("application")
+        .only(
+            "id",
+            "event",
+            "status",
+            "attempts",
+            "recipient",
+            "created_at",
+            "application__id",
+            "application__number",
+        )
+        .order_by("-created_at", "-id")[:LATEST_FAILED]
+    )
+    return counts, latest
