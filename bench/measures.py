@@ -35,14 +35,18 @@ class Measure:
     prepare: Callable[["Bench"], Callable[[], Any]]
     sizes: str = "all"  # "all" or "largest"
     heavy: bool = False  # seconds per call: fewer repetitions
+    # part of figure 4 (our lists, dashboards, manifests, exports); the admin pages are not
+    query_figure: bool = True
 
 
 MEASURES: dict[str, Measure] = {}
 
 
-def measure(name: str, title: str, *, sizes: str = "all", heavy: bool = False):
+def measure(name: str, title: str, *, sizes: str = "all", heavy: bool = False, query_figure: bool = True):
     def register(prepare):
-        MEASURES[name] = Measure(name=name, title=title, prepare=prepare, sizes=sizes, heavy=heavy)
+        MEASURES[name] = Measure(
+            name=name, title=title, prepare=prepare, sizes=sizes, heavy=heavy, query_figure=query_figure
+        )
         return prepare
 
     return register
@@ -157,7 +161,7 @@ def queue_sql_text() -> str:
          LIMIT {QUEUE_PAGE_SIZE}"""
 
 
-@measure("queue_sql", "Hand-written SQL: the queue's 50 rows (psycopg, same database)")
+@measure("queue_sql", "Hand-written SQL: the queue's 50 rows (psycopg, same database)", query_figure=False)
 def queue_sql(b: Bench):
     import psycopg
     from django.db import connection
@@ -233,17 +237,23 @@ def queue_all_deep(b: Bench):
 # --- Django admin baselines (bench URLconf only) ------------------------------------------------
 
 
-@measure("admin_default", "Django admin, default changelist of Application (all rows)")
+@measure("admin_default", "Django admin, default changelist of Application (all rows)", query_figure=False)
 def admin_default(b: Bench):
     return b.page(b.superuser(), b.url("bench_admin:applications_application_changelist"))
 
 
-@measure("admin_columns", "Django admin, the queue's columns in list_display, nothing tuned")
+@measure(
+    "admin_columns", "Django admin, the queue's columns in list_display, nothing tuned", query_figure=False
+)
 def admin_columns(b: Bench):
     return b.page(b.superuser(), b.url("bench_admin_columns:applications_application_changelist"))
 
 
-@measure("kelola_changelist", "The product's tuned admin (/kelola/) changelist of Application")
+# the product's admin estimates the row count from pg_class above a threshold (one COUNT fewer at 1M):
+# by design, so it is not held to figure 4
+@measure(
+    "kelola_changelist", "The product's tuned admin (/kelola/) changelist of Application", query_figure=False
+)
 def kelola_changelist(b: Bench):
     return b.page(b.superuser(), b.url("admin:applications_application_changelist"))
 
@@ -355,6 +365,6 @@ measure("csv_10000", "Manifest CSV export, 10,000 rows", sizes="largest", heavy=
 # --- the trivial view ---------------------------------------------------------------------------
 
 
-@measure("ping", "Trivial view (/bench/ping/, whole middleware stack)")
+@measure("ping", "Trivial view (/bench/ping/, whole middleware stack)", query_figure=False)
 def ping(b: Bench):
     return b.page("petugas1", b.url("bench_ping"))

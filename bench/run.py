@@ -366,6 +366,8 @@ def compute_figures(
             )
     same, compared, differs = 0, 0, []
     for name, res in results.items():
+        if not MEASURES[name].query_figure:
+            continue
         counts = {s: res.queries(s) for s in sizes if res.ok(s)}
         if len(counts) >= 2:
             compared += 1
