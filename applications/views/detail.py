@@ -100,6 +100,9 @@ def render_page(
         elif t.action != "resubmit":
             initial = {**version, "note": draft} if t.action == "request_revision" else version
             forms[t.action] = ActionForm(initial=initial, transition=t)
+    revision_preview = None
+    if any(t.action == "request_revision" for t in transitions):
+        revision_preview = _revision_preview(application)
     can_check = application.status == Application.Status.VERIFYING and bool(transitions)
     if can_check and checklist_form is None:
         checklist_form = ChecklistForm(initial=version, checks=page.checks)
@@ -163,9 +166,28 @@ def render_page(
             (v, label, VERDICT_KEYS.get(v)) for v, label in RequirementCheck.Verdict.choices if v != "pending"
         ],
         "reject_reasons": REJECT_REASONS,
+        "revision_preview": revision_preview,
         "is_overdue": application.is_open and application.due_at < timezone.now(),
     }
     return render(request, "applications/detail.html", context, status=status)
+
+
+PREVIEW_MARK = "\u2063KEKURANGAN\u2063"
+
+
+def _revision_preview(application: Application) -> tuple[str, str] | None:
+    """The citizen's "perlu perbaikan" message around the list, as (before, after), for a live preview."""
+    from notifications.services import application_message_context, template_render
+
+    try:
+        text = template_render(
+            event="revision_required",
+            context=application_message_context(application, {"kekurangan": PREVIEW_MARK}),
+        )
+    except (KeyError, ValueError):  # a broken template must not break the page; the send path reports it
+        return None
+    before, mark, after = text.partition(PREVIEW_MARK)
+    return (before, after) if mark else None
 
 
 def _decorate_attachments(application: Application, page) -> None:

@@ -153,6 +153,12 @@
     });
   });
 
+  // live preview of the citizen's message while the revision list is edited
+  document.querySelectorAll("[data-preview-of]").forEach(function (span) {
+    var source = document.querySelector(span.dataset.previewOf);
+    if (source) source.addEventListener("input", function () { span.textContent = source.value; });
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var t = event.target;

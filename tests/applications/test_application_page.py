@@ -225,6 +225,9 @@ def test_revision_request_composes_the_list_and_sends_the_edited_text(client, of
         "- Surat kehilangan dari kepolisian: tidak ada. Foto dokumen asli, tegak, tulisan terbaca.\n"
         "- KTP-el: tidak sah (Masa berlaku habis). Foto KTP-el asli, tegak, semua tulisan terbaca."
     )
+    preview = page.context["revision_preview"]
+    assert preview[0].startswith(f"Yth. {app.applicant_name}") and "perlu perbaikan" in preview[0]
+    assert "Mohon kirim ulang" in preview[1]
     edited = draft + "\n- Mohon sertakan juga foto KK."
     response = client.post(action(app, "request_revision"), {"version": 1, "note": edited})
     assert response.status_code == 302
@@ -438,5 +441,6 @@ def test_page_queries_do_not_grow_with_files_or_events(client, officer, app, req
     with CaptureQueriesContext(connection) as captured:
         response = client.get(detail(app))
     assert len(response.context["attachments"]) == files
-    # user, the application (with type, desa, kecamatan, officer, number), checks, attachments, events
-    assert len(page_queries(captured)) == 5
+    # user, the application (with type, desa, kecamatan, officer, number), checks, attachments, events,
+    # and the "perlu perbaikan" message template for the preview (verifying: revision may be requested)
+    assert len(page_queries(captured)) == 6

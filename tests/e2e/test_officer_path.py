@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from applications.models import Application, Attachment, Requirement
 from tests.factories import DEMO_PASSWORD, make_nik, make_no_kk
+from tests.malicious_files import real_pdf_bytes
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TYPE_NAME = "KTP-el cetak ulang (hilang/rusak)"
@@ -88,14 +89,19 @@ def test_officer_takes_an_application_from_intake_to_ready(demo_data, live_serve
     page.locator("#id_urgency").select_option("bpjs")
     page.locator(f'input[name="files_{police_req.pk}"]').set_input_files(str(police))
     page.locator(f'input[name="files_{kk_req.pk}"]').set_input_files(str(kk_blurred))
-    expect(page.locator(".dropzone-list li")).to_have_count(2)
+    letter = tmp_path / "surat_pengantar_desa.pdf"
+    letter.write_bytes(real_pdf_bytes())
+    page.locator(
+        f'fieldset[data-doc-type="{police_req.document_type_id}"] input[name="files_other"]'
+    ).set_input_files(str(letter))
+    expect(page.locator(".dropzone-list li")).to_have_count(3)
     _shot(page, "officer-01-intake")
     page.get_by_role("button", name="Daftarkan permohonan").click()
 
-    expect(page.locator(".alert-success")).to_contain_text("terdaftar dengan 2 berkas")
+    expect(page.locator(".alert-success")).to_contain_text("terdaftar dengan 3 berkas")
     app = Application.objects.get(nik=nik)
     assert page.url.endswith(f"/permohonan/{app.pk}/")
-    assert app.attachments.count() == 2 and app.urgency == "bpjs"
+    assert app.attachments.count() == 3 and app.urgency == "bpjs"
     _status(page, "Diterima")
     # the viewer shows the first photo; rotate and zoom work
     image = page.locator("[data-viewer-image]")
@@ -108,6 +114,15 @@ def test_officer_takes_an_application_from_intake_to_ready(demo_data, live_serve
     page.keyboard.press("R")
     assert "rotate(0deg)" in image.get_attribute("style")
     _shot(page, "officer-02-received")
+    # the PDF ("lainnya", last in the strip) opens inline in the frame; the image tools step aside
+    page.locator("[data-viewer-item][data-kind=pdf]").click()
+    pdf_frame = page.locator("[data-viewer-pdf]")
+    expect(pdf_frame).to_be_visible()
+    assert pdf_frame.get_attribute("src").endswith(f"/lampiran/{app.attachments.get(kind='pdf').pk}/")
+    expect(page.locator("[data-image-tools]")).to_be_hidden()
+    page.wait_for_timeout(800)
+    _shot(page, "officer-02b-pdf")
+    page.locator("[data-viewer-item]").first.click()
 
     # --- verification with the keyboard ----------------------------------------------------------
     page.get_by_role("button", name="Mulai verifikasi").click()
@@ -144,6 +159,7 @@ def test_officer_takes_an_application_from_intake_to_ready(demo_data, live_serve
     page.get_by_role("button", name="Catat perbaikan", exact=True).click()
     _status(page, "Perbaikan dikirim")
     expect(page.locator(".viewer-thumb.is-replaced")).to_have_count(1)
+    expect(page.locator(".viewer-thumb")).to_have_count(4)
     assert Attachment.objects.filter(application=app, replaced_at__isnull=False).count() == 1
 
     # --- verified, processing, ready ------------------------------------------------------------
