@@ -1,8 +1,10 @@
 """Read queries for pages. Access is decided here: what a user may not see does not exist (404)."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -118,13 +120,41 @@ def queue_base(*, user: User, filters: QueueFilters, now: datetime | None = None
         qs = qs.filter(OPEN_Q, due_at__lt=now or timezone.now())
     q = filters.q.strip()
     if q:
-        # with a digit it can only be (part of) a registration number; otherwise a name
-        qs = (
-            qs.filter(number__icontains=q)
-            if any(ch.isdigit() for ch in q)
-            else qs.filter(applicant_name__icontains=q)
-        )
+        qs = qs.filter(_search_q(q))
     return qs
+
+
+_NUMBER_RE = re.compile(r"(?:([A-Za-z]+)-)?(\d{4})-(\d{1,7})")
+_SERIAL_RE = re.compile(r"\d{1,7}")
+
+
+def _search_q(q: str) -> Q:
+    """What the free-text search box means.
+
+    Steps: a whole registration number ("BIMA-2026-0000083" or "2026-83") is looked up exactly on
+    the unique index; a bare serial ("83") is tried in this and the previous four years, still by
+    index; any other text with a digit is a fragment of a number; text without digits is a name.
+    """
+    from .services import registration_number_format
+
+    number = _NUMBER_RE.fullmatch(q)
+    if number:
+        prefix, year, serial = number.groups()
+        exact = registration_number_format(year=int(year), serial=int(serial))
+        if prefix:
+            exact = f"{prefix.upper()}-{exact.split('-', 1)[1]}"
+        return Q(number=exact)
+    if _SERIAL_RE.fullmatch(q):
+        this_year = timezone.localdate().year
+        return Q(
+            number__in=[
+                registration_number_format(year=year, serial=int(q))
+                for year in range(this_year - 4, this_year + 1)
+            ]
+        )
+    if any(ch.isdigit() for ch in q):
+        return Q(number__icontains=q)
+    return Q(applicant_name__icontains=q)
 
 
 def queue_filter_status(qs: QuerySet[Application], status: str) -> QuerySet[Application]:
@@ -144,7 +174,12 @@ def queue_status_counts(qs: QuerySet[Application]) -> dict[str, int]:
 
 
 def queue_page(
-    qs: QuerySet[Application], *, after: str = "", before: str = "", size: int = QUEUE_PAGE_SIZE
+    qs: QuerySet[Application],
+    *,
+    after: str = "",
+    before: str = "",
+    size: int = QUEUE_PAGE_SIZE,
+    bidangs: list[str] | None = None,
 ) -> QueuePage:
     """One page of the queue by keyset (no OFFSET, no COUNT): fast on the millionth row as on the first.
 
@@ -156,7 +191,7 @@ def queue_page(
     qs = qs.select_related("document_type", "desa__kecamatan", "assigned_to")
     position = _cursor_decode(before or after)
     if before and position:
-        rows = list(qs.filter(_before_q(position)).order_by("is_urgent", "-created_at", "-id")[: size + 1])
+        rows = _first_rows(qs.filter(_before_q(position)), size + 1, bidangs=bidangs, reverse=True)
         has_more = len(rows) > size
         rows = rows[:size][::-1]
         return QueuePage(
@@ -166,7 +201,7 @@ def queue_page(
         )
     if position:
         qs = qs.filter(_after_q(position))
-    rows = list(qs.order_by(*QUEUE_ORDER)[: size + 1])
+    rows = _first_rows(qs, size + 1, bidangs=bidangs)
     has_more = len(rows) > size
     rows = rows[:size]
     return QueuePage(
@@ -174,6 +209,26 @@ def queue_page(
         next_cursor=_cursor_encode(rows[-1]) if rows and has_more else None,
         prev_cursor=_cursor_encode(rows[0]) if rows and position else None,
     )
+
+
+def _first_rows(
+    qs: QuerySet[Application], limit: int, *, bidangs: list[str] | None, reverse: bool = False
+) -> list[Application]:
+    """The first `limit` rows in queue order (or its reverse).
+
+    The order indexes start with the bidang. For office-wide users (no bidang filter) one query
+    over every bidang would sort all open rows of the office; instead each bidang's first rows are
+    read by its index and merged (PostgreSQL's Merge Append, about 1 ms on a million rows), then
+    the rows themselves are loaded by id. Databases without ordered compound queries (SQLite) read
+    the plain way.
+    """
+    order = ("is_urgent", "-created_at", "-id") if reverse else QUEUE_ORDER
+    if not bidangs or len(bidangs) < 2 or not connection.features.supports_slicing_ordering_in_compound:
+        return list(qs.order_by(*order)[:limit])
+    parts = [qs.filter(bidang=b).order_by(*order).values_list("pk", flat=True)[:limit] for b in bidangs]
+    ids = list(parts[0].union(*parts[1:], all=True))
+    rows = sorted(qs.filter(pk__in=ids), key=lambda a: (not a.is_urgent, a.created_at, a.pk), reverse=reverse)
+    return rows[:limit]
 
 
 def _after_q(position: tuple[bool, datetime, int]) -> Q:

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
-from dukcapil.accounts.models import User
+from dukcapil.accounts.models import Bidang, User
 
 from ..forms import NikSearchForm, QueueFilterForm
 from ..models import Application
@@ -84,6 +84,7 @@ def queue(request):
         queue_filter_status(base, filters.status),
         after=request.GET.get("setelah", ""),
         before=request.GET.get("sebelum", ""),
+        bidangs=list(Bidang.values) if user.is_office_wide and not filters.bidang else None,
     )
     return render(
         request,

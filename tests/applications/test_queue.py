@@ -108,7 +108,9 @@ def test_search_by_registration_number(client, officer, apps):
     app = f.ApplicationFactory(
         number="BIMA-2026-0000123", document_type=apps["mine_old"].document_type, assigned_to=officer
     )
-    assert _numbers(client.get(URL, {"q": "2026-0000123"})) == [app.number]
+    for q in ("2026-0000123", "2026-123", "bima-2026-123", "123", "0000123", "26-000012"):
+        assert _numbers(client.get(URL, {"q": q})) == [app.number], q
+    assert _numbers(client.get(URL, {"q": "2025-123"})) == []
 
 
 @pytest.mark.django_db
@@ -250,3 +252,28 @@ def test_empty_queue_says_what_to_do(client, officer, doc_type):
     client.force_login(officer)
     html = client.get(URL).content.decode()
     assert "Kotak masuk Anda kosong" in html and reverse("applications:intake") in html
+
+
+@pytest.mark.django_db
+def test_office_wide_pages_merge_every_bidang_in_queue_order(
+    client, admin_user, doc_type, doc_type_capil, desa_a
+):
+    """Admin's queue reads each bidang by its own index and merges them (PostgreSQL); same order as one sort."""
+    start = timezone.now() - timedelta(days=10)
+    expected = []
+    for i in range(70):
+        app = f.ApplicationFactory(
+            number=f"M-{i:03d}",
+            document_type=doc_type if i % 2 else doc_type_capil,
+            desa=desa_a,
+            urgency="hospital" if i % 7 == 0 else "none",
+            created_at=start + timedelta(minutes=i),
+        )
+        expected.append(app)
+    expected.sort(key=lambda a: (not a.is_urgent, a.created_at, a.pk))
+    client.force_login(admin_user)
+    first = client.get(URL)
+    second = client.get(URL, {"setelah": first.context["page"].next_cursor})
+    assert _numbers(first) + _numbers(second) == [a.number for a in expected]
+    back = client.get(URL, {"sebelum": second.context["page"].prev_cursor})
+    assert _numbers(back) == _numbers(first)
