@@ -249,9 +249,10 @@ class ApplicationAdmin(ServiceFormAdmin):
     search_help_text = gettext_lazy(
         "Nomor registrasi atau nama pemohon. Untuk mencari NIK, pakai pencarian NIK di halaman antrean."
     )
-    # newest first by primary key: served by the primary-key index at any table size
+    # newest first by primary key, and sorting only by the registration number: both are served by
+    # an index at any table size (a sort by date or deadline would sort a million rows per page)
     ordering = ("-id",)
-    sortable_by = ("number", "created_label", "due_label")
+    sortable_by = ("number",)
     readonly_fields = (
         "number",
         "applicant_name",
