@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -94,11 +95,29 @@ def batch_items(batch: DeliveryBatch) -> QuerySet[BatchItem]:
     )
 
 
+def _items_in_status(status: str) -> Coalesce:
+    """COUNT of the row's items in `status`, as a correlated subquery.
+
+    A subquery (not a JOIN ... GROUP BY) so the count runs only for the rows on the page, after
+    the LIMIT, and so `Paginator.count` (which drops unused annotations) counts batches alone;
+    the JOIN grouped every item of the office's history first (0.5-0.9 s at 1M applications).
+    Index-only on batch_item_batch_status_idx (routing migration 0002).
+    """
+    n = (
+        BatchItem.objects.filter(batch_id=OuterRef("pk"), status=status)
+        .order_by()
+        .values("batch_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(n, output_field=IntegerField()), 0)
+
+
 def _with_item_counts(qs: QuerySet[DeliveryBatch]) -> QuerySet[DeliveryBatch]:
     return qs.annotate(
-        n_waiting=Count("items", filter=Q(items__status=BatchItem.Status.IN_BATCH)),
-        n_handed_over=Count("items", filter=Q(items__status=BatchItem.Status.HANDED_OVER)),
-        n_returned=Count("items", filter=Q(items__status=BatchItem.Status.RETURNED)),
+        n_waiting=_items_in_status(BatchItem.Status.IN_BATCH),
+        n_handed_over=_items_in_status(BatchItem.Status.HANDED_OVER),
+        n_returned=_items_in_status(BatchItem.Status.RETURNED),
     )
 
 

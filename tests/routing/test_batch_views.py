@@ -98,8 +98,8 @@ def test_batch_list_query_count_does_not_grow_with_batches(
             batch_with(officer=officer, desa=desa, document_type=doc_type, status="dispatched")
 
     build(2)
-    # session, user; page count, tab counts, ready summary, page rows (desa, kecamatan, courier and
-    # item counts joined); session save (savepoint, update, release)
+    # session, user; page count, tab counts, ready summary, page rows (desa, kecamatan, courier joined;
+    # item counts as subqueries); session save (savepoint, update, release)
     with django_assert_num_queries(LIST_QUERIES):
         client.get(url)
     build(8)
@@ -108,6 +108,39 @@ def test_batch_list_query_count_does_not_grow_with_batches(
 
 
 LIST_QUERIES = 9
+
+
+def test_batch_list_and_portal_count_each_batchs_items_by_status(client, officer, pemdes_a, desa_a, doc_type):
+    """The per-row counts (subqueries since the 1M bench) equal the items' own statuses."""
+    from routing import delivery
+
+    received = batch_with(
+        officer=officer, desa=desa_a, document_type=doc_type, n=4, status="received", pemdes=pemdes_a
+    )
+    first, second, *_rest = received.items.order_by("position")
+    delivery.batch_hand_over_item(
+        actor=pemdes_a,
+        item=first,
+        received_by_name="Siti",
+        relation="Ibu",
+        handed_over_on=timezone.localdate(),
+    )
+    delivery.batch_return_item(actor=pemdes_a, item=second, reason="Pemohon pindah")
+    open_batch = batch_with(officer=officer, desa=f.DesaFactory(), document_type=doc_type, n=1)
+    expected = {
+        b.pk: tuple(b.items.filter(status=s).count() for s in ("in_batch", "handed_over", "returned"))
+        for b in (received, open_batch)
+    }
+    assert expected == {received.pk: (2, 1, 1), open_batch.pk: (1, 0, 0)}
+
+    client.force_login(officer)
+    rows = {b.pk: b for b in client.get(reverse("routing:batch_list")).context["page"].object_list}
+    for pk, counts in expected.items():
+        assert (rows[pk].n_waiting, rows[pk].n_handed_over, rows[pk].n_returned) == counts
+    assert rows[received.pk].item_count == 4  # a returned item stays on the manifest
+    client.force_login(pemdes_a)
+    (at_desa,) = client.get(reverse("routing:pemdes_home")).context["at_desa"]
+    assert (at_desa.n_waiting, at_desa.n_handed_over, at_desa.n_returned) == (2, 1, 1)
 
 
 # --- building ------------------------------------------------------------------------------
