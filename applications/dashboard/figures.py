@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from dukcapil.accounts.models import Bidang, User
 from notifications.models import OutboxMessage
-from routing.models import BatchItem, DeliveryBatch, RecordingBooking, RecordingDay
+from routing.models import BatchItem, DeliveryBatch, Desa, Kecamatan, RecordingBooking, RecordingDay
 
 from ..models import Application, DocumentType, RequirementCheck
 from ..selectors import OPEN_Q
@@ -379,13 +379,7 @@ def _areas(qs: QuerySet[Application], in_range: Q, now: datetime) -> tuple[list[
             kecamatan_of[r["desa_id"]] = (r["desa__kecamatan_id"], r["desa__kecamatan__name"])
         return row
 
-    open_rows = (
-        qs.filter(OPEN_Q)
-        .order_by()
-        .values(*names)
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
-    )
-    for r in open_rows:
+    for r in _open_by_desa(qs, now):
         row = row_for(r)
         row.open, row.overdue = r["open"], r["overdue"]
     for r in qs.filter(in_range).order_by().values(*names).annotate(intake=Count("id")):
@@ -398,6 +392,34 @@ def _areas(qs: QuerySet[Application], in_range: Q, now: datetime) -> tuple[list[
         kec.open += row.open
         kec.overdue += row.overdue
     return top_with_rest(list(kecamatan.values())), top_with_rest(list(by_desa.values()))
+
+
+def _open_by_desa(qs: QuerySet[Application], now: datetime) -> list[dict]:
+    """Query 8: open and overdue per desa, with the desa's and kecamatan's names.
+
+    Steps: aggregate the open applications by desa_id alone (an index-only scan of
+    app_dash_open_idx); join the ~200 resulting rows to desa and kecamatan for their names. Joining
+    before grouping (what `.values("desa__name", ...)` produces) hashed every open row through two
+    joins: 64-87 ms at 1M applications against 36-39 ms for the aggregate alone.
+    """
+    inner = (
+        qs.filter(OPEN_Q)
+        .order_by()
+        .values("desa_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+    )
+    sql, params = inner.query.sql_with_params()
+    desa, kecamatan = Desa._meta.db_table, Kecamatan._meta.db_table
+    with connection.cursor() as cursor:
+        # the SQL is Django's own compiled query and model table names; every value is a parameter
+        outer = (
+            f'SELECT o."desa_id", d."name", d."kecamatan_id", k."name", o."open", o."overdue" '  # noqa: S608
+            f'FROM ({sql}) o JOIN "{desa}" d ON d."id" = o."desa_id" '
+            f'JOIN "{kecamatan}" k ON k."id" = d."kecamatan_id"'
+        )
+        cursor.execute(outer, params)
+        keys = ("desa_id", "desa__name", "desa__kecamatan_id", "desa__kecamatan__name", "open", "overdue")
+        return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
 
 def top_with_rest(rows: list[AreaRow], n: int = TOP_AREAS) -> list[AreaRow]:
