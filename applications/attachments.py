@@ -146,5 +146,7 @@ def attachment_response(attachment: Attachment, *, thumbnail: bool = False, down
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
     response["Content-Security-Policy"] = ATTACHMENT_CSP
+    # the whole site is DENY; our own application page shows PDFs in a frame
+    response["X-Frame-Options"] = "SAMEORIGIN"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response

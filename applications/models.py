@@ -293,6 +293,9 @@ class ApplicationEvent(models.Model):
             models.Index(fields=["to_status", "created_at"], name="event_to_status_created_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.created_at:%d-%m-%Y %H:%M}"
+
 
 class RequirementCheck(models.Model):
     """The officer's verdict on one requirement of one application."""
@@ -327,6 +330,9 @@ class RequirementCheck(models.Model):
             # used by the dashboard's "requirements most often missing"
             models.Index(fields=["requirement", "verdict"], name="check_req_verdict_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.requirement_id}: {self.get_verdict_display()}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
@@ -379,3 +385,6 @@ class Attachment(models.Model):
             # used by the application page's attachment viewer
             models.Index(fields=["application", "requirement", "uploaded_at"], name="attachment_app_req_idx"),
         ]
+
+    def __str__(self) -> str:
+        return self.display_name

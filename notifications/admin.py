@@ -38,3 +38,48 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         if event in DEFAULT_BODIES:
             initial.setdefault("body", DEFAULT_BODIES[event])
         return initial
+
+
+# --- the outbox and what arrived: read-only history, scoped to the user's bidang ---------------
+from dukcapil.core.admin_tools import ReadOnlyAdmin  # noqa: E402
+
+from .models import InboundMedia, InboundMessage, OutboxMessage, WebhookReceipt  # noqa: E402
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    bidang_path = "application__bidang"
+    list_display = ["id", "event", "application", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "event"]
+    list_select_related = ["application"]
+    search_fields = ["application__number", "provider_message_id"]
+    # the recipient and body hold a phone number and personal details: shown on the application page only
+    exclude = ["recipient", "body", "template_params"]
+    ordering = ["-id"]
+
+
+class InboundMediaInline(admin.TabularInline):
+    model = InboundMedia
+    fields = ["media_id", "mime_type", "fetched", "used", "error"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    bidang_path = "officer_number__bidang"
+    list_display = ["id", "officer_number", "status", "received_at", "application"]
+    list_filter = ["status"]
+    list_select_related = ["officer_number", "application"]
+    exclude = ["sender", "sender_name", "text"]
+    inlines = [InboundMediaInline]
+    ordering = ["-id"]
+
+
+@admin.register(WebhookReceipt)
+class WebhookReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["provider_id", "received_at"]
+    search_fields = ["provider_id"]
+    ordering = ["-id"]

@@ -88,6 +88,9 @@ class Leave(models.Model):
             models.Index(fields=["officer", "start", "end"], name="leave_officer_range_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.officer} {self.start:%d-%m-%Y}–{self.end:%d-%m-%Y}"
+
 
 class ClosedDay(models.Model):
     """An office-specific closed day on top of weekends and national public holidays."""
@@ -99,6 +102,9 @@ class ClosedDay(models.Model):
         verbose_name = _("hari libur kantor")
         verbose_name_plural = _("hari libur kantor")
         ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d-%m-%Y} {self.reason}"
 
 
 class Rota(models.Model):
@@ -128,6 +134,9 @@ class Rota(models.Model):
             models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="rota_status_valid"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_bidang_display()} {self.start:%d-%m-%Y}–{self.end:%d-%m-%Y} ({self.get_status_display()})"
+
 
 class ShiftAssignment(models.Model):
     """One officer's place on one working day of a rota."""
@@ -156,6 +165,9 @@ class ShiftAssignment(models.Model):
             models.Index(fields=["date", "place"], name="shift_date_place_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.officer} {self.date:%d-%m-%Y} {self.get_place_display()}"
+
 
 class RecordingDay(models.Model):
     """Capacity of the urgent KTP-el recording desk on one date.
@@ -174,6 +186,9 @@ class RecordingDay(models.Model):
         verbose_name = _("kuota perekaman harian")
         verbose_name_plural = _("kuota perekaman harian")
         ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d-%m-%Y}"
 
 
 class RecordingBooking(models.Model):
@@ -219,6 +234,9 @@ class RecordingBooking(models.Model):
             # used by the recording desk's daily list
             models.Index(fields=["date", "status"], name="booking_date_status_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d-%m-%Y} #{self.pk} ({self.get_status_display()})"
 
 
 class DeliveryBatch(models.Model):
@@ -319,3 +337,6 @@ class BatchItem(models.Model):
             # used by the manifest and the batch page (items in order)
             models.Index(fields=["batch", "position"], name="batch_item_batch_pos_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.position}"

@@ -61,6 +61,8 @@ GROUP_PERMISSIONS = {
         "applications.requirement": [VIEW, ADD, CHANGE, DELETE],
         "applications.application": [VIEW, CHANGE],
         "applications.applicationevent": [VIEW],
+        "applications.requirementcheck": [VIEW],
+        "applications.attachment": [VIEW],
         "routing.kecamatan": [VIEW, ADD, CHANGE],
         "routing.desa": [VIEW, ADD, CHANGE],
         "routing.officernumber": [VIEW, ADD, CHANGE],

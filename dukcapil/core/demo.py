@@ -133,7 +133,8 @@ def seed_accounts() -> dict[str, User]:
                 "desa": desa_by_code[PEMDES_DESA_CODES[int(spec.username[-1]) - 1]]
                 if spec.role == User.Role.PEMDES
                 else None,
-                "is_staff": spec.role == User.Role.ADMIN,
+                "is_staff": spec.role
+                != User.Role.PEMDES,  # office roles may use the admin, scoped to their bidang
                 "is_active": True,
             },
         )

@@ -18,10 +18,15 @@ class Counter(models.Model):
     value = models.PositiveBigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("nomor urut")
+        verbose_name_plural = _("nomor urut")
         constraints = [
             # one row per counter and year
             models.UniqueConstraint(fields=["name", "year"], name="counter_name_year_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}: {self.value}"
 
 
 class AuditEntry(models.Model):
@@ -64,6 +69,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.at:%d-%m-%Y %H:%M:%S} {self.actor_username} {self.action}"
+
 
 class BackgroundJob(models.Model):
     """Progress of a long action (batch creation, rota generation, big exports) polled by the page."""
@@ -86,11 +94,16 @@ class BackgroundJob(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("pekerjaan latar")
+        verbose_name_plural = _("pekerjaan latar")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["queued", "running", "done", "failed"]), name="job_status_valid"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.get_status_display()})"
 
     @property
     def percent(self) -> int:
