@@ -14,6 +14,7 @@ from tests.factories import DEMO_PASSWORD, make_nik, make_no_kk
 from tests.malicious_files import real_pdf_bytes
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 TYPE_NAME = "KTP-el cetak ulang (hilang/rusak)"
 
 
@@ -53,6 +54,17 @@ def _photo(path: Path, title: str, size=(1600, 1200), *, blur: bool = False) -> 
 
 def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _axe(page) -> list[str]:
+    """Serious and critical axe-core (WCAG 2 A/AA) violations on the page."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))"""
+    )
+    return violations
 
 
 def _status(page, label: str) -> None:
@@ -96,6 +108,7 @@ def test_officer_takes_an_application_from_intake_to_ready(demo_data, live_serve
     ).set_input_files(str(letter))
     expect(page.locator(".dropzone-list li")).to_have_count(3)
     _shot(page, "officer-01-intake")
+    assert _axe(page) == []
     page.get_by_role("button", name="Daftarkan permohonan").click()
 
     expect(page.locator(".alert-success")).to_contain_text("terdaftar dengan 3 berkas")
@@ -136,6 +149,7 @@ def test_officer_takes_an_application_from_intake_to_ready(demo_data, live_serve
     expect(page.locator(f"#v{kk_req.pk}_unreadable")).to_be_checked()
     page.keyboard.type("Foto buram, tulisan tidak terbaca")
     _shot(page, "officer-03-verifying")
+    assert _axe(page) == []
     page.get_by_role("button", name="Simpan hasil pemeriksaan").click()
     expect(page.locator(".alert-success")).to_contain_text("Hasil pemeriksaan disimpan")
 
@@ -185,6 +199,7 @@ def test_officer_takes_an_application_from_intake_to_ready(demo_data, live_serve
     page.goto(f"{live_server.url}/permohonan/?status=all")
     expect(page.locator(".queue-table")).to_be_visible()
     _shot(page, "officer-06-queue")
+    assert _axe(page) == []
     page.set_viewport_size({"width": 360, "height": 740})
     for path, name in [
         ("/permohonan/", "officer-07-queue-360"),
