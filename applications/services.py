@@ -1,7 +1,5 @@
 """State changes of applications. Each runs in one transaction and leaves an event row."""
 
-import hashlib
-import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -497,29 +495,14 @@ def _files_note(files: Sequence["NewFile"]) -> str:
     return _("%(n)d berkas: %(parts)s") % {"n": len(files), "parts": parts}
 
 
-def nik_digest(nik: str) -> str:
-    """Keyed hash of a NIK for the audit trail: "who looked at this NIK" without storing it."""
-    return hmac.new(settings.SECRET_KEY.encode(), nik.encode(), hashlib.sha256).hexdigest()
-
-
-def application_nik_reveal(*, application: Application, actor: User, ip: str | None = None) -> str:
+def application_nik_reveal(*, application: Application, actor: User, request=None) -> str:
     """Show an officer the full NIK and No. KK of one application, and leave an audit row.
 
     Officers see them masked by default; they need the full numbers only when entering the
     document in SIAK, so each look is deliberate and recorded.
     """
-    from dukcapil.core.models import AuditEntry
+    from dukcapil.core.audit import audit_record
 
     _require_office_actor(actor, application)
-    AuditEntry.objects.create(
-        actor=actor,
-        actor_username=actor.get_username(),
-        action="reveal_nik",
-        object_type="application",
-        object_id=str(application.pk),
-        application_id=application.pk,
-        desa_id=application.desa_id,
-        nik_digest=nik_digest(application.nik),
-        ip=ip,
-    )
+    audit_record(request=request, actor=actor, action="reveal_nik", application=application)
     return application.nik

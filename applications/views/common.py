@@ -37,7 +37,3 @@ def role_required(roles):
 
 workspace_required = role_required(WORKSPACE_ROLES)
 intake_required = role_required(INTAKE_ROLES)
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None

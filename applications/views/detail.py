@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from dukcapil.accounts.models import User
+from dukcapil.core.audit import audit_record
 
 from ..forms import (
     REJECT_REASONS,
@@ -45,7 +46,7 @@ from ..services import (
 from ..uploads import UploadRejected
 from ..validators import mask_nik, mask_phone
 from ..workflow import BATCH_ACTIONS, TRANSITIONS, actions_from
-from .common import FULL_NIK_ROLES, client_ip, workspace_required
+from .common import FULL_NIK_ROLES, workspace_required
 from .intake import ALL_FILES, clean_uploads, upload_limits
 
 # the page's action buttons: green for the way forward, red for the way out
@@ -218,7 +219,10 @@ def _decorate_events(events) -> None:
 @require_safe
 @workspace_required
 def application_detail(request, pk: int):
-    return render_page(request, get_application_for_user(request.user, pk))
+    application = get_application_for_user(request.user, pk)
+    # personal data was shown: who, when, from where (UU PDP)
+    audit_record(request=request, action="view_application", application=application)
+    return render_page(request, application)
 
 
 def _fresh(request, pk: int) -> Application:
@@ -390,7 +394,7 @@ def nik_reveal(request, pk: int):
     """Show the full NIK once, in this response only (never stored in the session or a URL), and audit it."""
     application = get_application_for_user(request.user, pk)
     try:
-        nik = application_nik_reveal(application=application, actor=request.user, ip=client_ip(request))
+        nik = application_nik_reveal(application=application, actor=request.user, request=request)
     except WorkflowError as exc:
         raise PermissionDenied(str(exc)) from exc
     return render_page(request, application, revealed_nik=nik)

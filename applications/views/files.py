@@ -4,6 +4,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from dukcapil.core.audit import audit_record
+
 from ..attachments import attachment_response
 from ..models import Attachment
 from ..selectors import get_application_for_user
@@ -14,14 +16,24 @@ def _attachment_for(request, pk: int, attachment_pk: int) -> Attachment:
     # the application decides access; the file must belong to THAT application (no reaching
     # application A's file through application B's URL)
     application = get_application_for_user(request.user, pk)
-    return get_object_or_404(Attachment, pk=attachment_pk, application=application)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, application=application)
+    attachment.application = application  # already loaded; saves a query for the audit row
+    return attachment
 
 
 @require_safe
 @workspace_required
 def attachment_file(request, pk: int, attachment_pk: int):
     attachment = _attachment_for(request, pk, attachment_pk)
-    return attachment_response(attachment, download=request.GET.get("unduh") == "1")
+    download = request.GET.get("unduh") == "1"
+    # thumbnails come with the page (audited there); a full file opened or downloaded is its own access
+    audit_record(
+        request=request,
+        action="download_attachment" if download else "view_attachment",
+        obj=attachment,
+        application=attachment.application,
+    )
+    return attachment_response(attachment, download=download)
 
 
 @require_safe

@@ -8,6 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_safe
 
 from dukcapil.accounts.models import Bidang, User
+from dukcapil.core.audit import audit_record
 
 from ..forms import NikSearchForm, QueueFilterForm
 from ..models import Application
@@ -130,8 +131,11 @@ def queue_nik(request):
     rows = []
     searched = ""
     if nik_form.is_valid():
-        rows = queue_nik_search(user=user, nik=nik_form.cleaned_data["nik"])
-        searched = mask_nik(nik_form.cleaned_data["nik"])
+        nik = nik_form.cleaned_data["nik"]
+        rows = queue_nik_search(user=user, nik=nik)
+        searched = mask_nik(nik)
+        # a search by NIK is an access to that person's data even when nothing is found
+        audit_record(request=request, action="search_nik", nik=nik, detail=f"{len(rows)} ditemukan")
     form = QueueFilterForm({}, user=user)
     return render(
         request,

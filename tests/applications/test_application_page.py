@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from applications.attachments import FileWriteGuard, NewFile, attachments_store
 from applications.models import Application, ApplicationEvent, RequirementCheck
-from applications.services import nik_digest
 from applications.uploads import sanitize_upload
 from applications.validators import mask_nik
+from dukcapil.core.audit import nik_digest
 from dukcapil.core.models import AuditEntry
 from notifications.models import OutboxMessage
 from tests import factories as f
@@ -71,9 +71,11 @@ def _set_status(app, status):
 
 
 @pytest.mark.django_db
-def test_officer_sees_nik_and_kk_masked(client, officer, app):
+def test_officer_sees_nik_and_kk_masked_and_the_look_is_audited(client, officer, app):
     client.force_login(officer)
     html = client.get(detail(app)).content.decode()
+    entry = AuditEntry.objects.get(action="view_application")
+    assert (entry.actor, entry.application_id, entry.nik_digest) == (officer, app.pk, nik_digest(app.nik))
     assert app.nik not in html and app.no_kk not in html
     assert mask_nik(app.nik) in html and mask_nik(app.nik) == app.nik[:6] + "******" + app.nik[12:]
     assert "Tampilkan NIK lengkap" in html
@@ -103,8 +105,8 @@ def test_officer_reveals_the_nik_once_and_it_is_audited(client, officer, app):
     client.force_login(officer)
     response = client.post(reverse("applications:nik_reveal", args=[app.pk]))
     assert response.status_code == 200 and app.nik in response.content.decode()
-    entry = AuditEntry.objects.get()
-    assert (entry.actor, entry.action, entry.application_id) == (officer, "reveal_nik", app.pk)
+    entry = AuditEntry.objects.get(action="reveal_nik")
+    assert (entry.actor, entry.application_id, entry.ip) == (officer, app.pk, "127.0.0.1")
     assert entry.nik_digest == nik_digest(app.nik) and app.nik not in entry.nik_digest + entry.detail
     # not remembered: the next visit is masked again
     assert app.nik not in client.get(detail(app)).content.decode()
@@ -441,6 +443,6 @@ def test_page_queries_do_not_grow_with_files_or_events(client, officer, app, req
     with CaptureQueriesContext(connection) as captured:
         response = client.get(detail(app))
     assert len(response.context["attachments"]) == files
-    # user, the application (with type, desa, kecamatan, officer, number), checks, attachments, events,
-    # and the "perlu perbaikan" message template for the preview (verifying: revision may be requested)
-    assert len(page_queries(captured)) == 6
+    # user, the application (with type, desa, kecamatan, officer, number), the audit row (insert),
+    # checks, attachments, events, and the "perlu perbaikan" message template for the preview
+    assert len(page_queries(captured)) == 7

@@ -292,3 +292,23 @@ def test_there_is_no_public_url_for_stored_files(client, stored, settings):
     assert not settings.MEDIA_URL or settings.MEDIA_URL == "/"
     for url in (f"/{path}", f"/media/{path}", f"/private_media/{path}", f"/static/{path}"):
         assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_opening_or_downloading_a_file_is_audited_thumbnails_are_not(client, officer, stored):
+    from dukcapil.core.models import AuditEntry
+
+    app, _ = stored
+    photo = app.attachments.get(kind="image")
+    client.force_login(officer)
+    client.get(reverse("applications:attachment_thumb", args=[app.pk, photo.pk]))
+    assert not AuditEntry.objects.exists()
+    client.get(reverse("applications:attachment", args=[app.pk, photo.pk]))
+    client.get(reverse("applications:attachment", args=[app.pk, photo.pk]), {"unduh": "1"})
+    rows = list(
+        AuditEntry.objects.order_by("id").values_list("action", "object_id", "application_id", "actor")
+    )
+    assert rows == [
+        ("view_attachment", str(photo.pk), app.pk, officer.pk),
+        ("download_attachment", str(photo.pk), app.pk, officer.pk),
+    ]

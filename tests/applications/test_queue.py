@@ -277,3 +277,16 @@ def test_office_wide_pages_merge_every_bidang_in_queue_order(
     assert _numbers(first) + _numbers(second) == [a.number for a in expected]
     back = client.get(URL, {"sebelum": second.context["page"].prev_cursor})
     assert _numbers(back) == _numbers(first)
+
+
+@pytest.mark.django_db
+def test_nik_search_is_audited_by_digest_only(client, officer, apps):
+    from dukcapil.core.audit import nik_digest
+    from dukcapil.core.models import AuditEntry
+
+    client.force_login(officer)
+    nik = apps["mine_old"].nik
+    client.post(NIK_URL, {"nik": nik})
+    entry = AuditEntry.objects.get(action="search_nik")
+    assert entry.actor == officer and entry.nik_digest == nik_digest(nik)
+    assert all(nik not in str(value) for value in AuditEntry.objects.values_list().get())
