@@ -444,5 +444,25 @@ def test_page_queries_do_not_grow_with_files_or_events(client, officer, app, req
         response = client.get(detail(app))
     assert len(response.context["attachments"]) == files
     # user, the application (with type, desa, kecamatan, officer, number), the audit row (insert),
-    # checks, attachments, events, and the "perlu perbaikan" message template for the preview
-    assert len(page_queries(captured)) == 7
+    # checks, attachments, events, the "perlu perbaikan" message template for the preview, and the
+    # citizen's WhatsApp messages (notifications' message history block)
+    assert len(page_queries(captured)) == 8
+
+
+@pytest.mark.django_db
+def test_page_shows_the_citizens_messages_with_a_permanent_failure(client, officer, app):
+    from notifications.models import OutboxMessage
+
+    OutboxMessage.objects.create(
+        event="received",
+        dedupe_key=f"page-test:{app.pk}",
+        application=app,
+        recipient=app.whatsapp,
+        body="Yth. warga, permohonan diterima.",
+        status=OutboxMessage.Status.PERMANENT_FAILURE,
+        last_error="[131026] not on WhatsApp",
+    )
+    client.force_login(officer)
+    body = client.get(detail(app)).content.decode()
+    assert "Pesan WhatsApp ke pemohon" in body
+    assert "Gagal permanen" in body
