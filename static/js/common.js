@@ -130,7 +130,9 @@
     // a long action: disable the button and show its spinner so the click is visibly taken
     const busy = (event.submitter && event.submitter.matches("[data-busy-label]") && event.submitter) ||
       form.querySelector("[data-busy-label]");
-    if (busy) setBusy(busy);
+    // after this event the browser collects the form's values, and a disabled button's name/value
+    // would be left out: disable it just after
+    if (busy) setTimeout(function () { setBusy(busy); }, 0);
   });
 
   // A form sent back with errors: put the focus on the error summary, or else on the first field in
