@@ -211,8 +211,10 @@ def scenario_seed() -> None:
     Steps: `seed_demo` (accounts per role, applications in every status); a published four-week
     Dafduk rota starting on the next working day; 24 urgent KTP-el recordings on its first day (the
     desk list); 40 more documents ready for pemdes1's desa, put in one batch and dispatched (a
-    manifest over several A4 pages, and a portal with content). Other desa keep their ready
-    documents, so "create batches for every desa" still has work.
+    manifest over several A4 pages, and a portal with content); three phone photos on one of
+    petugas1's applications and two WhatsApp conversations with photos on petugas1's number (lists
+    that should show thumbnails). Other desa keep their ready documents, so "create batches for
+    every desa" still has work.
     """
     import random
     from datetime import timedelta
@@ -283,6 +285,8 @@ def scenario_seed() -> None:
         .order_by("pk")
         .first()
     )
+    _attach_photos(application, officer)
+    conversation = _whatsapp_conversations(officer)
     capil_application = Application.objects.filter(bidang="capil").order_by("pk").first()
     (Path(settings.DATABASES["default"]["NAME"]).parent / "scenario.json").write_text(
         json.dumps(
@@ -294,9 +298,90 @@ def scenario_seed() -> None:
                 "item": item.pk,
                 "application": application.pk,
                 "capil_application": capil_application.pk,
+                "conversation": conversation.pk,
             }
         )
     )
+
+
+def _phone_photo(seed: int) -> bytes:
+    """A phone photo of a document: 2000×1500 JPEG with grain, about 0.5–1 MB like the real ones."""
+    from PIL import Image, ImageDraw
+
+    grain = Image.effect_noise((2000, 1500), 40).convert("RGB")
+    photo = Image.blend(Image.new("RGB", (2000, 1500), (236, 232, 218)), grain, 0.25)
+    draw = ImageDraw.Draw(photo)
+    for row in range(28):
+        width = 300 + (row * 97 + seed * 131) % 1400
+        draw.rectangle((150, 140 + row * 45, 150 + width, 160 + row * 45), fill=(45, 45, 70))
+    out = BytesIO()
+    photo.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def _attach_photos(application, officer) -> None:
+    """Three photos on the application, through the real upload checks (cleaned file + thumbnail)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import transaction
+
+    from applications.attachments import FileWriteGuard, NewFile, attachments_store
+    from applications.uploads import sanitize_upload
+
+    requirements = list(application.document_type.requirements.order_by("pk")[:3])
+    files = [
+        NewFile(
+            requirement=requirement,
+            clean=sanitize_upload(SimpleUploadedFile(f"foto-{i + 1}.jpg", _phone_photo(i), "image/jpeg")),
+        )
+        for i, requirement in enumerate(requirements)
+    ]
+    with FileWriteGuard() as guard, transaction.atomic():
+        attachments_store(application=application, files=files, actor=officer, source="intake", guard=guard)
+
+
+def _whatsapp_conversations(officer):
+    """Two citizens wrote to the officer's number, each with three photos (fetched and cleaned)."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from applications.uploads import sanitize_upload
+    from notifications.models import InboundMedia, InboundMessage
+    from routing.models import OfficerNumber
+
+    number = OfficerNumber.objects.filter(officer=officer).order_by("pk").first()
+    first = None
+    for i, (name, text) in enumerate(
+        [("Nurul Hasanah", "Siang pak, ini berkas untuk KK baru"), ("Abdul Rahman", "Mau urus KTP hilang")]
+    ):
+        message = InboundMessage.objects.create(
+            provider_message_id=f"wamid.field-ready-{i}",
+            officer_number=number,
+            sender=f"+62812555000{i}",
+            sender_name=name,
+            text=text,
+            received_at=timezone.now() - timedelta(minutes=20 * i),
+        )
+        first = first or message
+        for j in range(3):
+            clean = sanitize_upload(
+                SimpleUploadedFile(f"IMG-{i}{j}.jpg", _phone_photo(10 * i + j), "image/jpeg")
+            )
+            InboundMedia.objects.create(
+                message=message,
+                media_id=f"field-ready-{i}-{j}",
+                mime_type="image/jpeg",
+                file=default_storage.save(f"inbound/field-{i}-{j}.jpg", ContentFile(clean.content)),
+                thumbnail=default_storage.save(
+                    f"inbound/field-{i}-{j}-kecil.jpg", ContentFile(clean.thumbnail)
+                ),
+                display_name=f"IMG-{i}{j}.jpg",
+                fetched=True,
+            )
+    return first
 
 
 # --- in the browser ---------------------------------------------------------------------------

@@ -51,6 +51,7 @@ ROLE_PAGES = {
         "/permohonan/baru/",
         "/permohonan/{application}/",
         "/notifikasi/wa-masuk/",
+        "/notifikasi/wa-masuk/{conversation}/",
         "/rute/pengiriman/",
         "/rute/pengiriman/siap/",
         "/rute/pengiriman/{batch}/",
@@ -97,6 +98,8 @@ MOBILE_KEYBOARDS = [
     ("petugas1", "/permohonan/baru/", "whatsapp", "inputmode", "tel"),
     ("petugas1", "/rute/perekaman/baru/", "nik", "inputmode", "numeric"),
     ("petugas1", "/rute/perekaman/baru/", "whatsapp", "inputmode", "tel"),
+    ("petugas1", "/notifikasi/wa-masuk/{conversation}/", "nik", "inputmode", "numeric"),
+    ("petugas1", "/notifikasi/wa-masuk/{conversation}/", "whatsapp", "inputmode", "tel"),
     ("admin", "/rute/nomor/baru/", "phone", "inputmode", "tel"),
     ("admin", "/audit/", "nik", "inputmode", "numeric"),
 ]
@@ -218,7 +221,7 @@ def test_pages_fetch_nothing_from_other_hosts_and_have_no_inline_script(site, pa
 def test_fields_open_the_right_phone_keyboard(site, page, role, path, name, attribute, expected):
     """Numeric keypad for NIK and No. KK, the telephone keypad for WhatsApp numbers."""
     open_as(page, site, role)
-    page.goto(site.url + path)
+    page.goto(site.url + path.format(**site.scenario))
     field = page.locator(f'[name="{name}"]').first
     assert field.count(), f"{path} has no field {name}"
     found = field.get_attribute(attribute)
@@ -294,6 +297,31 @@ def test_first_load_fits_the_budget_and_later_loads_come_from_cache(site, page, 
     print(f"\n{name}: first {first.network_bytes:,} B, second {second.network_bytes:,} B, {timing:.0f} ms")
     print("\n".join(first.summary()))
     assert not problems, "\n".join(problems)
+
+
+# (role, page, how many whole photos it may load: the application page's viewer shows one)
+PHOTO_PAGES = [
+    ("petugas1", "/notifikasi/wa-masuk/", 0),
+    ("petugas1", "/notifikasi/wa-masuk/{conversation}/", 0),
+    ("petugas1", "/permohonan/{application}/", 1),
+]
+THUMBNAIL_BYTES = 60_000
+
+
+@pytest.mark.parametrize(("role", "path", "whole_photos"), PHOTO_PAGES)
+def test_photos_in_lists_come_as_thumbnails(site, page, role, path, whole_photos):
+    """A list of citizens' photos loads their thumbnails (tens of KB), not the photos (hundreds of
+    KB each); the seeded photos are real-size phone photos cleaned by the upload checks."""
+    open_as(page, site, role)
+    page.set_viewport_size(PHONE)
+    network = NetworkLog(page.context, page)
+    load = network.start()
+    page.goto(site.url + path.format(**site.scenario), wait_until="load")
+    page.wait_for_load_state("networkidle")
+    photos = [r for r in load.requests.values() if r.get("type") == "Image" and r["url"].startswith(site.url)]
+    whole = [f"{r['bytes']:,} B {r['url']}" for r in photos if r["bytes"] > THUMBNAIL_BYTES]
+    print(f"\n{path}: {len(photos)} images, {load.network_bytes:,} B in all")
+    assert len(whole) <= whole_photos, "whole photos where thumbnails would do:\n" + "\n".join(whole)
 
 
 # --- 3. accessibility --------------------------------------------------------------------------
