@@ -59,11 +59,17 @@ def static_fingerprint() -> str:
     """A key for the collected static files: every source file found (path, size, time) and the
     versions and settings that decide what collectstatic writes. Same key, same output."""
     import hashlib
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
     from django.contrib.staticfiles import finders
 
-    libraries = " ".join(version(name) for name in ("django", "whitenoise", "brotli", "django-htmx"))
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:  # Brotli is optional: WhiteNoise then writes gzip only
+            return "-"
+
+    libraries = " ".join(installed(name) for name in ("django", "whitenoise", "brotli", "django-htmx"))
     digest = hashlib.sha256(libraries.encode())
     digest.update((BASE_DIR / "dukcapil" / "settings.py").read_bytes())
     found = []

@@ -4,8 +4,8 @@ Every check runs in Chromium against the app as production serves it: DEBUG off,
 with CompressedManifestStaticFilesStorage (hashed names, long cache lifetimes, gzip/brotli), on a
 SQLite file seeded once per run with the demo data (`seed_demo`) plus a published rota, a full
 recording day and a dispatched 41-document batch (field_helpers.scenario_seed). One server for the
-whole file keeps the run short; the tests only read, except the progress test, which adds batches
-and a draft rota that the other tests do not look at.
+whole file keeps the run short; the tests only read, except the progress test of "create batches
+for every desa", which makes batches for desa that no other test looks at.
 
 Screenshots, PDFs and their PNG pages go to test-artifacts/field/.
 Run: .venv/bin/pytest tests/e2e/test_field_ready.py -q -p no:randomly
