@@ -5,7 +5,7 @@ with CompressedManifestStaticFilesStorage (hashed names, long cache lifetimes, g
 SQLite file seeded once per run with the demo data (`seed_demo`) plus a published rota, a full
 recording day and a dispatched 41-document batch (field_helpers.scenario_seed). One server for the
 whole file keeps the run short; the tests only read, except the progress test of "create batches
-for every desa", which makes batches for desa that no other test looks at.
+for every desa", which makes batches that no other check depends on.
 
 Screenshots, PDFs and their PNG pages go to test-artifacts/field/.
 Run: .venv/bin/pytest tests/e2e/test_field_ready.py -q -p no:randomly
