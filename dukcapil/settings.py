@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # pages (mostly tables) shrink ~8× on a weak rural connection; CSRF tokens are masked per response
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dukcapil.accounts.middleware.OfficeLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

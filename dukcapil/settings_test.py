@@ -16,3 +16,11 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SESSION_COOKIE_NAME = "sessionid"
 CSRF_COOKIE_NAME = "csrftoken"
+
+# A file (not in-memory) SQLite test database: the browser tests' live server then gives each
+# request thread its own connection instead of sharing one, so a page that loads several images at
+# once (each saving the session) cannot interleave savepoints on a single connection.
+from .settings import BASE_DIR, DATABASES  # noqa: E402
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}

@@ -30,6 +30,7 @@ class OfficerNumberForm(forms.Form):
         label=_("Nomor WhatsApp"),
         max_length=40,
         help_text=_("Nomor HP yang dipakai petugas untuk WhatsApp, mis. 0812-3456-7890."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     bidang = forms.ChoiceField(label=_("Bidang"), choices=Bidang.choices)
     officer = OfficerChoiceField(label=_("Petugas"), queryset=User.objects.none())
@@ -245,7 +246,10 @@ class RecordingBookingForm(forms.Form):
         label=_("NIK"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"})
     )
     whatsapp = forms.CharField(
-        label=_("Nomor WhatsApp"), max_length=40, help_text=_("Untuk mengabarkan jadwal kepada warga.")
+        label=_("Nomor WhatsApp"),
+        max_length=40,
+        help_text=_("Untuk mengabarkan jadwal kepada warga."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     desa = forms.ModelChoiceField(label=_("Desa/kelurahan"), queryset=Desa.objects.none())
     urgency = forms.ChoiceField(label=_("Keperluan mendesak"), widget=forms.RadioSelect)

@@ -4,6 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Masukkan nama pengguna dan kata sandi yang benar. Huruf besar/kecil berpengaruh."
+        ),
+    }
     password = forms.CharField(
         label=_("Kata sandi"),
         strip=False,
