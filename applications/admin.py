@@ -444,21 +444,27 @@ class ApplicationAdmin(ServiceFormAdmin):
         rows = limited_rows(self, request, queryset)
         if rows is None:
             return None
-        report = ActionReport(verb=_("mulai diverifikasi"))
+        self._transition_rows(
+            request,
+            rows,
+            verb=_("mulai diverifikasi"),
+            action="start_verification",
+            row_kwargs=lambda app: {"expected_version": app.version},
+        )
+        return None
+
+    def _transition_rows(self, request, rows, *, verb: str, action: str, row_kwargs) -> None:
+        """One `application_act` per selected row (each its own transaction), then one report."""
+        report = ActionReport(verb=verb)
         for app in rows:
             report.run(
                 app.number,
                 partial(
-                    application_act,
-                    application=app,
-                    actor=request.user,
-                    action="start_verification",
-                    expected_version=app.version,
+                    application_act, application=app, actor=request.user, action=action, **row_kwargs(app)
                 ),
                 (WorkflowError,),
             )
         report.send(self, request)
-        return None
 
     @admin.action(description=gettext_lazy("Minta perbaikan persyaratan…"), permissions=["change"])
     def request_revision_action(self, request, queryset):
@@ -483,21 +489,16 @@ class ApplicationAdmin(ServiceFormAdmin):
                 form.initial[f"note_{app.pk}"] = revision_message_draft(list(app.checks.all()))
                 form.initial[f"version_{app.pk}"] = app.version
         elif form.is_valid():
-            report = ActionReport(verb=_("diminta perbaikan"))
-            for app in rows:
-                report.run(
-                    app.number,
-                    partial(
-                        application_act,
-                        application=app,
-                        actor=request.user,
-                        action="request_revision",
-                        expected_version=form.row_value("version", app.pk),
-                        note=form.row_value("note", app.pk) or "",
-                    ),
-                    (WorkflowError,),
-                )
-            report.send(self, request)
+            self._transition_rows(
+                request,
+                rows,
+                verb=_("diminta perbaikan"),
+                action="request_revision",
+                row_kwargs=lambda app: {
+                    "expected_version": form.row_value("version", app.pk),
+                    "note": form.row_value("note", app.pk) or "",
+                },
+            )
             return None
         return action_page(
             self,
@@ -584,21 +585,16 @@ class ApplicationAdmin(ServiceFormAdmin):
             for app in rows:
                 form.initial[f"version_{app.pk}"] = app.version
         elif form.is_valid():
-            report = ActionReport(verb=_("ditandai siap"))
-            for app in rows:
-                report.run(
-                    app.number,
-                    partial(
-                        application_act,
-                        application=app,
-                        actor=request.user,
-                        action="mark_ready",
-                        expected_version=form.row_value("version", app.pk),
-                        issued_document_number=form.row_value("number", app.pk) or "",
-                    ),
-                    (WorkflowError,),
-                )
-            report.send(self, request)
+            self._transition_rows(
+                request,
+                rows,
+                verb=_("ditandai siap"),
+                action="mark_ready",
+                row_kwargs=lambda app: {
+                    "expected_version": form.row_value("version", app.pk),
+                    "issued_document_number": form.row_value("number", app.pk) or "",
+                },
+            )
             return None
         return action_page(
             self,
