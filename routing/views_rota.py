@@ -161,35 +161,48 @@ def rota_day(request: HttpRequest, pk: int) -> HttpResponse:
     return _editor_response(request, rota, edit_errors=errors, edit_ok=not errors)
 
 
+def _edit_response(
+    request: HttpRequest, rota, form, *, incomplete: str, done: str, form_name: str, apply
+) -> HttpResponse:
+    """Validate an edit form, apply it through a service, answer as htmx fragment or redirect."""
+    errors: list[str] = []
+    if not form.is_valid():
+        errors = [incomplete]
+    else:
+        try:
+            apply(form.cleaned_data)
+        except services.RoutingError as exc:
+            errors = _report_invalid(request, exc)
+    if request.htmx:
+        return _editor_response(request, rota, edit_errors=errors, edit_ok=not errors, **{form_name: form})
+    for error in errors:
+        messages.error(request, error)
+    if not errors:
+        messages.success(request, done)
+    return redirect("routing:rota_detail", pk=rota.pk)
+
+
 @require_POST
 @manager_required
 def rota_swap(request: HttpRequest, pk: int) -> HttpResponse:
     rota = selectors.get_rota_for_user(request.user, pk)
     state = selectors.rota_state(rota)
-    form = RotaSwapForm(request.POST, officers=state.officers, days=state.days)
-    errors: list[str] = []
-    if not form.is_valid():
-        errors = [_("Lengkapi pilihan petugas dan tanggal untuk ditukar.")]
-    else:
-        data = form.cleaned_data
-        try:
-            services.rota_swap(
-                actor=request.user,
-                rota=rota,
-                officer_a=data["officer_a"],
-                day_a=data["day_a"],
-                officer_b=data["officer_b"],
-                day_b=data["day_b"],
-            )
-        except services.RoutingError as exc:
-            errors = _report_invalid(request, exc)
-    if request.htmx:
-        return _editor_response(request, rota, edit_errors=errors, edit_ok=not errors, swap_form=form)
-    for error in errors:
-        messages.error(request, error)
-    if not errors:
-        messages.success(request, _("Hari kantor ditukar."))
-    return redirect("routing:rota_detail", pk=rota.pk)
+    return _edit_response(
+        request,
+        rota,
+        RotaSwapForm(request.POST, officers=state.officers, days=state.days),
+        incomplete=_("Lengkapi pilihan petugas dan tanggal untuk ditukar."),
+        done=_("Hari kantor ditukar."),
+        form_name="swap_form",
+        apply=lambda data: services.rota_swap(
+            actor=request.user,
+            rota=rota,
+            officer_a=data["officer_a"],
+            day_a=data["day_a"],
+            officer_b=data["officer_b"],
+            day_b=data["day_b"],
+        ),
+    )
 
 
 @require_POST
@@ -197,29 +210,21 @@ def rota_swap(request: HttpRequest, pk: int) -> HttpResponse:
 def rota_move(request: HttpRequest, pk: int) -> HttpResponse:
     rota = selectors.get_rota_for_user(request.user, pk)
     state = selectors.rota_state(rota)
-    form = RotaMoveForm(request.POST, officers=state.officers, days=state.days)
-    errors: list[str] = []
-    if not form.is_valid():
-        errors = [_("Lengkapi pilihan petugas dan kedua tanggal.")]
-    else:
-        data = form.cleaned_data
-        try:
-            services.rota_move(
-                actor=request.user,
-                rota=rota,
-                officer_id=data["officer"],
-                from_day=data["from_day"],
-                to_day=data["to_day"],
-            )
-        except services.RoutingError as exc:
-            errors = _report_invalid(request, exc)
-    if request.htmx:
-        return _editor_response(request, rota, edit_errors=errors, edit_ok=not errors, move_form=form)
-    for error in errors:
-        messages.error(request, error)
-    if not errors:
-        messages.success(request, _("Hari kantor dipindahkan."))
-    return redirect("routing:rota_detail", pk=rota.pk)
+    return _edit_response(
+        request,
+        rota,
+        RotaMoveForm(request.POST, officers=state.officers, days=state.days),
+        incomplete=_("Lengkapi pilihan petugas dan kedua tanggal."),
+        done=_("Hari kantor dipindahkan."),
+        form_name="move_form",
+        apply=lambda data: services.rota_move(
+            actor=request.user,
+            rota=rota,
+            officer_id=data["officer"],
+            from_day=data["from_day"],
+            to_day=data["to_day"],
+        ),
+    )
 
 
 @require_POST
