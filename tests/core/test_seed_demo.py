@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db.models import F
 from django.test import RequestFactory
 
 from applications.models import Application, ApplicationEvent
@@ -75,10 +76,4 @@ def test_bulk_seed_writes_consistent_rows():
     assert not Application.objects.filter(
         status__in=["ready", "in_delivery", "at_desa", "handed_over"], ready_at__isnull=True
     ).exists()
-    assert not Application.objects.filter(ready_at__lt=models_F("created_at")).exists()
-
-
-def models_F(name):
-    from django.db.models import F
-
-    return F(name)
+    assert not Application.objects.filter(ready_at__lt=F("created_at")).exists()
