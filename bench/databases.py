@@ -24,7 +24,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-DB_PREFIX = "dukcapil_bench_"
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "dukcapil_bench_")
 
 
 def size_label(n: int) -> str:
