@@ -270,6 +270,33 @@ class Application(models.Model):
         return self.status not in self.CLOSED_STATUSES
 
 
+class ApplicationTally(models.Model):
+    """How many applications each (bidang, officer, status) holds, kept exact by database triggers.
+
+    Written only by the triggers of migration 0005 (see `applications/tally.py`), never by Python:
+    every INSERT, UPDATE and DELETE on applications, including bulk ones and COPY, moves the counts
+    in the same transaction. The queue tabs and dashboards read it instead of counting history.
+    """
+
+    bidang = models.CharField(max_length=10, choices=Bidang.choices)
+    # the assigned officer's id, 0 when unassigned: a plain integer so the unique key also holds on
+    # SQLite and PostgreSQL (a NULL would never conflict)
+    assignee = models.IntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Application.Status.choices)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rekap status permohonan")
+        verbose_name_plural = _("rekap status permohonan")
+        constraints = [
+            # the key the triggers upsert on (ON CONFLICT / INSERT OR IGNORE)
+            models.UniqueConstraint(fields=["bidang", "assignee", "status"], name="app_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bidang}/{self.assignee}/{self.status}: {self.n}"
+
+
 class ApplicationEvent(models.Model):
     """One row per state change or notable action: who, when, from, to, note."""
 
