@@ -220,6 +220,8 @@ class Application(models.Model):
             ),
             # used by the queue's default order across all statuses (urgent and oldest first)
             models.Index(fields=["bidang", "-is_urgent", "created_at", "id"], name="app_bidang_order_idx"),
+            # (the queue's name search uses app_name_search_trgm_idx, a PostgreSQL-only trigram index
+            # on UPPER(applicant_name) created by migration 0006)
             # used by NIK search and the duplicate warning at intake
             models.Index(fields=["nik", "document_type"], name="app_nik_type_idx"),
             # used by the desa/kecamatan filters and per-desa dashboard counts
