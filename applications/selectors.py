@@ -185,6 +185,8 @@ def queue_filter_status(qs: QuerySet[Application], status: str) -> QuerySet[Appl
 
 # under a filter, each status tab counts at most this many rows (then shows "1.000+")
 COUNT_CAP = 1000
+# a filter matching at most this many times COUNT_CAP rows is counted exactly in one scan
+FEW_FACTOR = 5
 
 
 @dataclass(frozen=True)
@@ -227,21 +229,31 @@ def _tally_counts(*, user: User, filters: QueueFilters) -> dict[str, int]:
 
 
 def _capped_counts(base: QuerySet[Application], cap: int) -> dict[str, TabCount]:
-    """Per status, the number of rows of `base` up to cap + 1, as scalar subqueries of one SELECT.
+    """Per status, the number of rows of `base` up to cap + 1, in ONE statement.
 
-    Each subquery is `SELECT COUNT(*) FROM (SELECT id ... WHERE <filters> AND status = %s LIMIT cap+1)`,
-    so the database stops reading a status after cap + 1 rows.
+    Steps: read the statuses of at most FEW + 1 matching rows once (the CTE `few`); when the filter
+    matches no more than FEW rows, count each status among them (exact, one scan: a selective
+    search reads its index once instead of once per status); otherwise count each status on its
+    own, `SELECT COUNT(*) FROM (SELECT id ... AND status = %s LIMIT cap + 1)`, so the database stops
+    after cap + 1 rows of a status. PostgreSQL and SQLite run a CASE branch's subquery only when
+    the branch is taken.
     """
+    few = FEW_FACTOR * cap
     statuses = Application.Status.values
-    parts, params = [], []
+    few_sql, params = base.order_by().values("status")[: few + 1].query.sql_with_params()
+    parts = []
     for status in statuses:
         sql, part_params = (
             base.filter(status=status).order_by().values("pk")[: cap + 1].query.sql_with_params()
         )
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608 - SQL compiled by the ORM, values as params
-        params.extend(part_params)
+        parts.append(
+            f"CASE WHEN (SELECT COUNT(*) FROM few) <= {few:d} "  # noqa: S608 - SQL compiled by the ORM
+            f"THEN (SELECT COUNT(*) FROM few WHERE few.status = %s) "
+            f"ELSE (SELECT COUNT(*) FROM ({sql}) AS capped) END"
+        )
+        params = [*params, status, *part_params]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(f"WITH few AS ({few_sql}) SELECT " + ", ".join(parts), params)
         values = cursor.fetchone()
     return {status: TabCount(min(n, cap), n > cap) for status, n in zip(statuses, values, strict=True)}
 
