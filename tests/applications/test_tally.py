@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 
 from applications.models import Application, ApplicationTally
 from applications.services import WorkflowError, application_transition
@@ -158,3 +159,15 @@ def test_bulk_demo_seed_keeps_the_tally_exact(db):
     call_command("seed_demo", applications=2500)
     assert sum(tally_stored().values()) == Application.objects.count()
     assert tally_stored() == raw_counts()
+
+
+def test_tally_is_viewable_in_the_admin_but_never_editable(client, world):
+    f.ApplicationFactory(document_type=world["types"][0], desa=world["desa"])
+    client.force_login(world["admin"])  # a superuser: no role group holds a permission on the tally
+    changelist = client.get(reverse("admin:applications_applicationtally_changelist"))
+    assert changelist.status_code == 200 and "received" in changelist.content.decode()
+    tally = ApplicationTally.objects.get()
+    assert client.get(reverse("admin:applications_applicationtally_add")).status_code == 403
+    client.post(reverse("admin:applications_applicationtally_change", args=[tally.pk]), {"n": 50})
+    tally.refresh_from_db()
+    assert tally.n == 1
