@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,7 +176,9 @@ def application_transition(
         version = application.version if expected_version is None else expected_version
         updates = {"status": transition.target, "status_changed_at": now, "version": F("version") + 1}
         if transition.target == Application.Status.READY:
-            updates["ready_at"] = now
+            # the first time it was ready: a document returned by the desa is ready again, not anew
+            # (the dashboards and the workload count it as finished once)
+            updates["ready_at"] = Coalesce(F("ready_at"), Value(now))
             if issued_document_number:
                 updates["issued_document_number"] = issued_document_number.strip()
         if transition.target in Application.CLOSED_STATUSES:

@@ -204,3 +204,14 @@ def test_every_change_bumps_the_batch_version(officer, pemdes_a, desa_a, doc_typ
     versions.append(batch.version)
 
     assert versions == sorted(set(versions)), versions
+
+
+def test_a_returned_document_keeps_the_time_it_was_first_ready(received, pemdes_a):
+    item = _first(received)
+    first_ready = timezone.now() - timedelta(days=9)
+    Application.objects.filter(pk=item.application_id).update(ready_at=first_ready)
+
+    delivery.batch_return_item(actor=pemdes_a, item=item, reason="Salah desa")
+
+    app = Application.objects.get(pk=item.application_id)
+    assert app.status == Application.Status.READY and app.ready_at == first_ready
