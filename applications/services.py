@@ -16,7 +16,7 @@ from dukcapil.accounts.models import User
 from dukcapil.core.models import Counter
 
 from .models import Application, ApplicationEvent, Attachment, DocumentType, RequirementCheck
-from .workflow import find_transition
+from .workflow import Transition, find_transition
 
 if TYPE_CHECKING:
     from .attachments import NewFile
@@ -136,13 +136,15 @@ def application_transition(
     expected_version: int | None = None,
     issued_document_number: str = "",
     batch_context: bool = False,
+    message_extra: dict | None = None,
 ) -> Application:
     """Move an application along the transition table.
 
     Steps: find the transition for (action, current status); check the actor's role and their
     right to this application; claim the row with one conditional UPDATE on (status, version) so a
     concurrent change makes this one fail instead of overwriting it; write the event row; queue the
-    citizen's message through the outbox. All in one transaction: on any error nothing changes.
+    citizen's message through the outbox (`message_extra` fills its placeholders, e.g. the
+    dispatch date as {tanggal}). All in one transaction: on any error nothing changes.
     """
     with transaction.atomic():
         transition = find_transition(action, application.status)
@@ -201,7 +203,7 @@ def application_transition(
             to_status=transition.target,
             note=note.strip(),
         )
-        _notify_for_transition(application, transition.target, note=note)
+        _notify_for_transition(application, transition, note=note, extra=message_extra)
     return application
 
 
@@ -222,8 +224,11 @@ def _stale_error(application: Application) -> StaleApplication:
     )
 
 
-def _notify_for_transition(application: Application, target: str, *, note: str = "") -> None:
+def _notify_for_transition(
+    application: Application, transition: Transition, *, note: str = "", extra: dict | None = None
+) -> None:
     S = Application.Status
+    target = transition.target
     if target == S.REVISION_REQUIRED:
         _notify(
             application,
@@ -238,7 +243,7 @@ def _notify_for_transition(application: Application, target: str, *, note: str =
     elif target == S.READY:
         _notify(application, "ready_pemdes", occurrence=application.version)
     elif target == S.IN_DELIVERY:
-        _notify(application, "dispatched", occurrence=application.version)
+        _notify(application, "dispatched", extra=extra, occurrence=application.version)
     elif target == S.AT_DESA:
         _notify(application, "at_desa", occurrence=application.version)
     elif target == S.REJECTED:
