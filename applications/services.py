@@ -229,6 +229,9 @@ def _notify_for_transition(
 ) -> None:
     S = Application.Status
     target = transition.target
+    if transition.action == "return_to_office":
+        # the citizen was told once that it is ready; the next batch's dispatch message is the news
+        return
     if target == S.REVISION_REQUIRED:
         _notify(
             application,
