@@ -137,6 +137,15 @@ def test_portal_home_shows_incoming_waiting_overdue_and_history_of_own_desa_only
     assert [b.pk for b in response.context["incoming"]] == [incoming.pk]
     assert {i.batch_id for i in response.context["overdue"]} == {old.pk}
     assert late_name in body and "lebih dari 14 hari" in body
+    # the row links (formatted from one reversal per name) lead where reverse() would
+    late = response.context["overdue"][0]
+    for url in (
+        reverse("routing:batch_detail", args=[incoming.pk]),
+        reverse("routing:batch_detail", args=[old.pk]),
+        reverse("routing:batch_hand_over_item", args=[old.pk, late.pk]),
+        reverse("routing:batch_return_item", args=[old.pk, late.pk]),
+    ):
+        assert f'href="{url}"' in body, url
 
 
 def test_waiting_days_come_from_the_setting(client, settings, officer, pemdes_a, desa_a, doc_type):
