@@ -246,12 +246,13 @@ def reassign_targets(user: User) -> QuerySet[User]:
 # --- rota --------------------------------------------------------------------------------------
 
 
-def rotas_for_user(user: User) -> QuerySet[Rota]:
-    return Rota.objects.filter(bidang__in=managed_bidang(user))
+def rotas_for_user(user: User, *, read_only: bool = False) -> QuerySet[Rota]:
+    """Rotas of the bidang the user manages; to read (list, print), also every one for the kepala dinas."""
+    return Rota.objects.filter(bidang__in=readable_bidang(user) if read_only else managed_bidang(user))
 
 
-def get_rota_for_user(user: User, pk: int, *, for_update: bool = False) -> Rota:
-    qs = rotas_for_user(user)
+def get_rota_for_user(user: User, pk: int, *, for_update: bool = False, read_only: bool = False) -> Rota:
+    qs = rotas_for_user(user, read_only=read_only)
     if for_update:
         qs = qs.select_for_update()
     try:
@@ -263,7 +264,7 @@ def get_rota_for_user(user: User, pk: int, *, for_update: bool = False) -> Rota:
 def rota_list(user: User) -> QuerySet[Rota]:
     """Rotas with their officer and office-day counts: one query."""
     return (
-        rotas_for_user(user)
+        rotas_for_user(user, read_only=True)
         .select_related("created_by")
         .annotate(
             officer_count=Count("assignments__officer", distinct=True),

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from routing.models import DeliveryBatch, RecordingBooking
+from routing.models import DeliveryBatch, RecordingBooking, Rota
 from tests import factories as f
 from tests.routing.delivery_helpers import batch_with, ready_app
 
@@ -32,7 +32,7 @@ def booking(officer, desa_a):
 def test_head_of_office_finds_the_routing_pages_in_the_menu(client, kadis):
     client.force_login(kadis)
     body = client.get(reverse("home")).content.decode()
-    for name in ("routing:batch_list", "routing:recording_list", "routing:workload"):
+    for name in ("routing:batch_list", "routing:recording_list", "routing:workload", "routing:rota_list"):
         assert f'href="{reverse(name)}"' in body, name
 
 
@@ -88,3 +88,22 @@ def test_head_of_office_reads_recording_lists_and_bookings_without_actions(clien
     assert client.post(reverse("routing:recording_cap"), {"day": booking.date, "cap": 1}).status_code == 403
     booking.refresh_from_db()
     assert booking.status == RecordingBooking.Status.BOOKED
+
+
+def test_head_of_office_reads_rotas_as_their_print_and_cannot_edit(client, kadis, kabid):
+    rota = f.RotaFactory(bidang="capil", created_by=kabid)
+    client.force_login(kadis)
+
+    listing = client.get(reverse("routing:rota_list"))
+    printed = client.get(reverse("routing:rota_print", args=[rota.pk]))
+
+    assert listing.status_code == printed.status_code == 200
+    body = listing.content.decode()
+    assert reverse("routing:rota_print", args=[rota.pk]) in body
+    assert reverse("routing:rota_generate") not in body
+    assert f'href="{reverse("routing:rota_detail", args=[rota.pk])}"' not in body
+    assert client.get(reverse("routing:rota_detail", args=[rota.pk])).status_code == 403
+    assert client.get(reverse("routing:rota_generate")).status_code == 403
+    for name in ("rota_publish", "rota_delete", "rota_swap", "rota_move", "rota_day"):
+        assert client.post(reverse(f"routing:{name}", args=[rota.pk])).status_code == 403, name
+    assert Rota.objects.get(pk=rota.pk).status == rota.status
