@@ -14,7 +14,8 @@ citizen in Bahasa Indonesia what is wrong and what to do.
    any pixel is decoded, decode fully with `load()` (a truncated file fails here, even in a process
    where WeasyPrint has switched Pillow to tolerate truncated images), apply the EXIF
    orientation, convert to RGB (transparency flattened on white), shrink to MAX_IMAGE_SIDE and
-   re-encode as a fresh JPEG without any metadata, plus a JPEG thumbnail. Every image comes out as
+   re-encode as a fresh JPEG without any metadata, plus a screen version (long side SCREEN_SIDE,
+   for the viewer; only when the photo is larger) and a JPEG thumbnail. Every image comes out as
    JPEG, PNG included: one format for the viewer and no PNG text chunks can survive.
 4. PDFs: open with pypdf (an unreadable or password-locked file is refused), count pages, walk every
    object for active content (JavaScript, launch/submit/import actions, embedded files, XFA) and
@@ -249,8 +250,10 @@ def _clean_image(data: bytes, image_format: Literal["JPEG", "PNG"], display_name
         image = _decode_image(data, image_format, display_name)
         image = _normalise_image(image)
         content = _encode_jpeg(image, JPEG_QUALITY)
-        screen = _smaller_jpeg(image, SCREEN_SIDE, SCREEN_QUALITY) if max(image.size) > SCREEN_SIDE else None
-        thumbnail = _smaller_jpeg(image, THUMBNAIL_SIDE, THUMBNAIL_QUALITY)
+        # the thumbnail is made from the screen version when there is one: fewer pixels to resample
+        on_screen = _smaller(image, SCREEN_SIDE) if max(image.size) > SCREEN_SIDE else image
+        screen = _encode_jpeg(on_screen, SCREEN_QUALITY) if on_screen is not image else None
+        thumbnail = _encode_jpeg(_smaller(on_screen, THUMBNAIL_SIDE), THUMBNAIL_QUALITY)
     except UploadRejected:
         raise
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error… on bad input
@@ -390,11 +393,11 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return flat
 
 
-def _smaller_jpeg(image: Image.Image, side: int, quality: int) -> bytes:
-    """A copy with a long side of at most ``side`` px, as a JPEG (the thumbnail, the screen version)."""
+def _smaller(image: Image.Image, side: int) -> Image.Image:
+    """A copy with a long side of at most ``side`` px (the screen version, the thumbnail)."""
     smaller = image.copy()
     smaller.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    return _encode_jpeg(smaller, quality)
+    return smaller
 
 
 def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
