@@ -462,11 +462,16 @@ def inline_script(page) -> list[str]:
     return page.evaluate(INLINE_SCRIPT_JS)
 
 
+def load_axe(page) -> None:
+    """Put axe-core into the page: evaluated through DevTools, since an inline <script> (Playwright's
+    add_script_tag) is refused by the page's Content Security Policy."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text() + "\n;true")
+
+
 def axe_problems(page) -> list[str]:
     """Serious and critical axe-core violations on the whole page (every rule axe runs by default)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        # evaluated through DevTools, not added as an inline <script> the page's CSP would refuse
-        page.evaluate(AXE.read_text() + "\n;true")
+    load_axe(page)
     violations = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
             .filter(v => v.impact === 'serious' || v.impact === 'critical')
