@@ -268,6 +268,13 @@ def test_admin_actions_and_the_manifest_work_under_the_content_security_policy(s
     )
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(233, 236, 239)"
     shot(page, "csp-manifest", full_page=False)
+    # progress bars get their width from data-width through common.js (no style="" allowed)
+    page.goto(site.url + "/rute/perekaman/")
+    widths = page.locator(".quota-bar .progress-bar").evaluate_all(
+        "bars => bars.map(b => [b.dataset.width, b.style.width])"
+    )
+    assert widths and all(style == f"{width}%" for width, style in widths), widths
+    assert any(width != "0" for width, _ in widths), widths  # the seeded recording day is booked
     assert not found, "\n".join(found)
 
 
