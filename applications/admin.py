@@ -427,7 +427,7 @@ class ApplicationAdmin(ServiceFormAdmin):
     def due_label(self, obj: Application):
         due = timezone.localtime(obj.due_at).strftime("%d-%m-%Y")
         if obj.is_open and obj.due_at < timezone.now():
-            return format_html('<strong style="color: var(--error-fg)">{} ({})</strong>', due, _("lewat"))
+            return format_html('<strong class="overdue">{} ({})</strong>', due, _("lewat"))
         return due
 
     @admin.display(description=gettext_lazy("halaman permohonan"))

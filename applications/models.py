@@ -373,6 +373,10 @@ def thumbnail_path(instance: "Attachment", filename: str) -> str:
     return f"attachments/{instance.application_id}/thumb-{uuid.uuid4().hex}.jpg"
 
 
+def screen_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{instance.application_id}/screen-{uuid.uuid4().hex}.jpg"
+
+
 class Attachment(models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Gambar")
@@ -394,6 +398,9 @@ class Attachment(models.Model):
     )
     file = models.FileField(upload_to=attachment_path)
     thumbnail = models.FileField(upload_to=thumbnail_path, blank=True)
+    # the viewer's version of a large photo (long side 1280 px); empty for PDFs, small photos and
+    # photos stored before it existed: the viewer then shows `file`
+    screen = models.FileField(upload_to=screen_path, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     extension = models.CharField(max_length=5)
     content_type = models.CharField(max_length=40)
