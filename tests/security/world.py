@@ -61,7 +61,8 @@ class _Named(io.BytesIO):
     name = "foto.jpg"
 
 
-def _attachment(application, actor) -> Attachment:
+def store_photo(application, actor) -> Attachment:
+    """A clean JPEG stored on the application the way intake stores it (thumbnail included)."""
     with FileWriteGuard() as guard:
         return attachments_store(
             application=application,
@@ -88,7 +89,7 @@ def _side(*, doc_type, desa, officer, bidang: str, sender: str) -> Side:
     side.application = application_with_checks(
         doc_type, assigned_to=officer, desa=desa, status="verifying", whatsapp=sender
     )
-    side.attachment = _attachment(side.application, officer)
+    side.attachment = store_photo(side.application, officer)
     ready = f.ApplicationFactory(document_type=doc_type, desa=desa, status="ready", whatsapp=sender)
     side.batch = f.DeliveryBatchFactory(desa=desa, created_by=officer, status=DeliveryBatch.Status.DISPATCHED)
     side.item = f.BatchItemFactory(batch=side.batch, application=ready)
