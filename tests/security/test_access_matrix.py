@@ -11,6 +11,8 @@ may open it and write the row. The tokens of a row are the outcomes for the role
     405    wrong method (POST-only view)  302  a redirect elsewhere
     pass   (POST only) got past the access checks: a form error, a conflict or the action itself
 
+A refused POST (login, 403, 404) must also leave every table as it was (tests/security/snapshot.py).
+
 `hide` names the roles whose reach is cut to a bidang or a desa: for them ANOTHER bidang's or desa's
 object must answer 404 exactly like an id that does not exist (same status, same page). For every
 other role, the other object answers like their own.
@@ -26,6 +28,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
+from .snapshot import changed, snapshot
 from .urlwalk import all_routes, fill
 from .world import ROLES, build_world
 
@@ -301,12 +304,17 @@ def _login_as(client, world, role):
         client.force_login(world.user(role))
 
 
-def _send(client, method: str, url: str):
-    """GET, or POST inside a savepoint that is rolled back (so one request cannot set up the next)."""
+def _send(client, method: str, url: str, *, moved: list | None = None):
+    """GET, or POST inside a savepoint that is rolled back (so one request cannot set up the next).
+
+    With `moved`, the tables the POST changed are appended to it (before the rollback)."""
     if method == "get":
         return client.get(url)
     with transaction.atomic():
+        before = snapshot() if moved is not None else None
         response = client.post(url, {})
+        if moved is not None:
+            moved.extend(changed(before, snapshot()))
         transaction.set_rollback(True)
     return response
 
@@ -319,10 +327,14 @@ def test_every_url_answers_each_role_as_classified(client, world, role):
         for method in ("get", "post") if row.post else ("get",):
             _login_as(client, world, role)  # again: the previous request may have been a logout
             url = fill(route, world, world.own)
-            got = outcome(client, _send(client, method, url), method)
             expected = row.outcome(method, role)
+            refused = expected in ("login", "403", "404", "denied")
+            moved: list = []
+            got = outcome(client, _send(client, method, url, moved=moved if refused else None), method)
             if not _matches(expected, got):
                 wrong.append(f"{method.upper()} {url} ({route.key}): expected {expected}, got {got}")
+            if moved:  # a refused POST must leave the data as it was
+                wrong.append(f"{method.upper()} {url} ({route.key}): refused, yet changed {moved}")
     assert not wrong, "\n".join(wrong)
 
 
