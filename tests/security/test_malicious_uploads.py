@@ -10,9 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from applications.models import Application, Attachment
+from applications.uploads import UploadRejected, sanitize_upload
 from notifications.models import InboundMedia
 from notifications.webhook_security import compute_signature
 from tests import factories as f
@@ -53,10 +56,12 @@ def assert_clean_store(root: Path, expected: str, rows_before: int) -> None:
         assert ".." not in attachment.file.name and "\\" not in attachment.file.name
 
 
-def _refusal_said_in_indonesian(response) -> None:
+def _refusal_said_in_indonesian(response, label: str) -> None:
+    """The page repeats the upload check's own Indonesian message for this file."""
     assert response.status_code in (200, 400)
-    body = response.content.decode()
-    assert "berkas" in body.lower() or "file" in body.lower()
+    with pytest.raises(UploadRejected) as refused:
+        sanitize_upload(CASES[label].build())
+    assert escape(refused.value.message) in response.content.decode()
 
 
 @pytest.mark.parametrize("label", CASES)
@@ -67,7 +72,7 @@ def test_intake(client, officer, doc_type, desa_a, private_media, label):
     client.force_login(officer)
     response = client.post(reverse("applications:intake"), data)
     if case.expected == "refused":
-        _refusal_said_in_indonesian(response)
+        _refusal_said_in_indonesian(response, label)
         assert Application.objects.count() == 0
     else:
         assert response.status_code == 302, response.content.decode()[:500]
@@ -87,7 +92,7 @@ def test_resubmission(client, officer, doc_type, desa_a, private_media, label):
     )
     app.refresh_from_db()
     if case.expected == "refused":
-        _refusal_said_in_indonesian(response)
+        _refusal_said_in_indonesian(response, label)
         assert app.status == "revision_required" and app.version == 1
     else:
         assert response.status_code == 302
@@ -136,7 +141,8 @@ def test_whatsapp_inbound(
     case = CASES[label]
     upload = case.build()
     f.OfficerNumberFactory(officer=officer, phone=f"+{BUSINESS}", bidang="dafduk")
-    media_server.add("MEDIA-SEC", upload.read(), upload.content_type or "image/jpeg")
+    content = upload.read()
+    media_server.add("MEDIA-SEC", content, upload.content_type or "image/jpeg")
     body = json.dumps(_image_message("MEDIA-SEC", upload.content_type or "image/jpeg")).encode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -149,7 +155,10 @@ def test_whatsapp_inbound(
     [media] = InboundMedia.objects.all()
     if case.expected == "refused":
         assert not media.fetched and not media.file and not media.thumbnail
-        assert media.error  # the officer reads why (in Indonesian) in the conversation
+        # the officer reads why, in the upload check's own Indonesian words, in the conversation
+        with pytest.raises(UploadRejected) as refused:
+            sanitize_upload(SimpleUploadedFile("kiriman", content))  # the name the message carried
+        assert media.error == refused.value.message[:400]
         assert_clean_store(private_media, "refused", rows_before=0)
         return
     assert media.fetched and media.error == ""
