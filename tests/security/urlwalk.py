@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
-ADMIN_KINDS = ("changelist", "add", "history", "delete", "change")
-
 
 @dataclass(frozen=True)
 class Route:
@@ -28,13 +26,12 @@ def _params(route: str) -> tuple:
 _ADMIN_MODEL_URL = re.compile(
     r"^kelola/(?P<app>\w+)/(?P<model>\w+)/(?:(?P<add>add/)|<path:object_id>/(?:(?P<kind>history|delete|change)/)?)?$"
 )
-
-
+# their names (the "<id>/" redirect has none); keeps "password_change/done/" out
 _ADMIN_MODEL_NAMES = ("_changelist", "_add", "_history", "_delete", "_change")
 
 
 def _admin_model_key(text: str, name: str | None) -> str | None:
-    """ "admin:<app>.<model>:<kind>" for a model's admin URL, None for the site's own URLs."""
+    """The key "admin:<app>.<model>:<kind>" for a model's admin URL, None for the site's own URLs."""
     match = _ADMIN_MODEL_URL.match(text)
     if match is None or (name and not name.endswith(_ADMIN_MODEL_NAMES)):
         return None
