@@ -4,12 +4,12 @@ Each function takes the dashboard's scope (bidang, "" for every bidang) and filt
 summarised days first..last; the dashboard adds the raw rows of the days after them.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
-from .models import DesaDay, OfficerDay, SummaryMarker, TurnaroundDay, TypeDay
+from .models import DesaDay, OfficerDay, SummaryMarker, TurnaroundDay, TypeDay, month_last_day
 
 if TYPE_CHECKING:
     from applications.dashboard.rows import DashboardFilters
@@ -21,17 +21,35 @@ def summary_through() -> date | None:
 
 
 def _days(model, bidang: str, first: date, last: date) -> QuerySet:
-    qs = model.objects.filter(day__gte=first, day__lte=last)
+    """Rows covering the days first..last once: day rows, except month rows for the calendar months
+    wholly inside (those exist for every month that is over and summarised, and `last` is never
+    after the marker). TypeDay has day rows only."""
+    if not any(f.name == "month" for f in model._meta.fields):
+        covering = Q(day__gte=first, day__lte=last)
+    else:
+        covering = Q()
+        month_starts, day = [], first
+        while day <= last:
+            month_end = month_last_day(day)
+            if day.day == 1 and month_end <= last:
+                month_starts.append(day)
+                day = month_end + timedelta(days=1)
+                continue
+            edge_end = min(month_end, last)
+            covering |= Q(month=False, day__gte=day, day__lte=edge_end)
+            day = edge_end + timedelta(days=1)
+        if month_starts:
+            covering |= Q(month=True, day__in=month_starts)
+    qs = model.objects.filter(covering)
     return qs.filter(bidang=bidang) if bidang else qs
 
 
 def type_days(*, bidang: str, filters: "DashboardFilters", first: date, last: date) -> list[dict]:
-    """Per day and document type: intake, revised, finished (every filter applies)."""
+    """Per day and document type: intake, revised, finished; not for a kecamatan filter."""
+    assert not filters.kecamatan_id, "TypeDay has no kecamatan"  # noqa: S101 - caller's contract
     qs = _days(TypeDay, bidang, first, last)
     if filters.document_type_id:
         qs = qs.filter(document_type_id=filters.document_type_id)
-    if filters.kecamatan_id:
-        qs = qs.filter(kecamatan_id=filters.kecamatan_id)
     return list(
         qs.order_by()
         .values("day", "document_type_id")

@@ -3,18 +3,23 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db import connection, transaction
+from django.db.models import F, Min, Q, Sum
 from django.utils import timezone
 
 from applications.dashboard.history import created_groups, desa_groups, ready_groups, turnaround_groups
 from applications.dashboard.rows import local_midnight
 from applications.models import Application
 
-from .models import DesaDay, OfficerDay, SummaryMarker, TurnaroundDay, TypeDay
+from .models import DesaDay, OfficerDay, SummaryMarker, TurnaroundDay, TypeDay, month_last_day
 
-CHUNK_DAYS = 31
 TABLES = (TypeDay, TurnaroundDay, OfficerDay, DesaDay)
+# the tables with month rows: their dimensions and their counts
+ROLLUPS = {
+    TurnaroundDay: (("bidang", "document_type_id", "days", "within"), ("n",)),
+    OfficerDay: (("bidang", "document_type_id", "assigned_to_id"), ("finished",)),
+    DesaDay: (("bidang", "desa_id"), ("intake",)),
+}
 
 
 def _marker_locked() -> SummaryMarker:
@@ -30,9 +35,11 @@ def summaries_refresh(*, today: date | None = None) -> int:
     """Summarise every day after the marker up to yesterday; returns the number of days summarised.
 
     Steps: find the first day (the day after the marker, or the first application's day); then per
-    chunk of CHUNK_DAYS days, in one transaction with the marker row locked: delete any rows of
-    those days (a crashed run may have left some), group the raw rows of the chunk
-    (applications.dashboard.history), store them, move the marker to the chunk's last day.
+    calendar month (up to yesterday), in one transaction with the marker row locked: delete any
+    rows of those days (a crashed run may have left some), group the raw rows of the days
+    (applications.dashboard.history) and store them; when the month is over, sum its day rows into
+    month rows (`_roll_up_month`); move the marker to the last day done. On PostgreSQL, ANALYZE the
+    tables afterwards (a first fill makes them large at once).
     """
     today = today or timezone.localdate()
     last = today - timedelta(days=1)
@@ -42,9 +49,13 @@ def summaries_refresh(*, today: date | None = None) -> int:
             marker = _marker_locked()
             first = marker.through + timedelta(days=1) if marker.through else _first_day()
             if first is None or first > last:
+                if done and connection.vendor == "postgresql":
+                    _analyze()
                 return done
-            end = min(last, first + timedelta(days=CHUNK_DAYS - 1))
+            end = min(last, month_last_day(first))
             _summarise(first, end)
+            if end == month_last_day(end):
+                _roll_up_month(end.replace(day=1))
             marker.through = end
             marker.refreshed_at = timezone.now()
             marker.save(update_fields=["through", "refreshed_at"])
@@ -57,7 +68,7 @@ def _first_day() -> date | None:
 
 
 def _summarise(first: date, last: date) -> None:
-    """Rows of the four tables for the days first..last (local), from the raw applications."""
+    """Day rows of the four tables for the days first..last (local), from the raw applications."""
     for model in TABLES:
         model.objects.filter(day__gte=first, day__lte=last).delete()
     start, end = local_midnight(first), local_midnight(last + timedelta(days=1))
@@ -67,17 +78,16 @@ def _summarise(first: date, last: date) -> None:
     types: dict[tuple, TypeDay] = {}
 
     def type_row(r: dict) -> TypeDay:
-        key = (r["day"], r["document_type_id"], r["desa__kecamatan_id"])
+        key = (r["day"], r["document_type_id"])
         row = types.get(key)
         if row is None:
-            row = types[key] = TypeDay(
-                day=r["day"], bidang=r["bidang"], document_type_id=key[1], kecamatan_id=key[2]
-            )
+            row = types[key] = TypeDay(day=r["day"], bidang=r["bidang"], document_type_id=key[1])
         return row
 
     for r in created_groups(created):
         row = type_row(r)
-        row.intake, row.revised = r["intake"], r["revised"]
+        row.intake += r["intake"]
+        row.revised += r["revised"]
     officers: dict[tuple, int] = defaultdict(int)
     for r in ready_groups(ready):
         type_row(r).finished += r["finished"]
@@ -106,6 +116,37 @@ def _summarise(first: date, last: date) -> None:
     )
 
 
+def _roll_up_month(first: date) -> None:
+    """Month rows (day = the 1st, month=True) of a month that is over: the sums of its day rows."""
+    last = month_last_day(first)
+    for model, (dimensions, counts) in ROLLUPS.items():
+        model.objects.filter(month=True, day=first).delete()
+        rows = (
+            model.objects.filter(month=False, day__gte=first, day__lte=last)
+            .order_by()
+            .values(*dimensions)
+            .annotate(**{f"sum_{c}": Sum(c) for c in counts})
+        )
+        model.objects.bulk_create(
+            (
+                model(
+                    day=first,
+                    month=True,
+                    **{d: r[d] for d in dimensions},
+                    **{c: r[f"sum_{c}"] for c in counts},
+                )
+                for r in rows
+            ),
+            batch_size=5000,
+        )
+
+
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in TABLES)
+        cursor.execute(f"ANALYZE {tables}")  # noqa: S608 - model table names only
+
+
 def _summarised(day: date) -> bool:
     """Locks the marker (a refresh running now waits for us, or we for it) and says whether `day`
     is in the summaries. Today is never summarised: no lock needed."""
@@ -122,9 +163,9 @@ def summary_revision_counted(application: Application) -> None:
     """
     day = timezone.localdate(application.created_at)
     if _summarised(day):
-        TypeDay.objects.filter(
-            day=day, document_type_id=application.document_type_id, kecamatan_id=_kecamatan_id(application)
-        ).update(revised=F("revised") + 1)
+        TypeDay.objects.filter(day=day, document_type_id=application.document_type_id).update(
+            revised=F("revised") + 1
+        )
 
 
 def summary_officer_moved(application: Application, old_officer_id: int | None) -> None:
@@ -137,24 +178,25 @@ def summary_officer_moved(application: Application, old_officer_id: int | None) 
     day = timezone.localdate(application.ready_at)
     if not _summarised(day):
         return
-    base = OfficerDay.objects.filter(day=day, document_type_id=application.document_type_id)
-    base.filter(_officer_q(old_officer_id)).update(finished=F("finished") - 1)
-    moved = base.filter(_officer_q(application.assigned_to_id)).update(finished=F("finished") + 1)
-    if not moved:
-        OfficerDay.objects.create(
-            day=day,
-            bidang=application.bidang,
-            document_type_id=application.document_type_id,
-            assigned_to_id=application.assigned_to_id,
-            finished=1,
+    rows = [(day, False)]
+    if month_last_day(day) <= _marker_locked().through:
+        rows.append((day.replace(day=1), True))  # its month is over and rolled up
+    for row_day, month in rows:
+        base = OfficerDay.objects.filter(
+            day=row_day, month=month, document_type_id=application.document_type_id
         )
+        base.filter(_officer_q(old_officer_id)).update(finished=F("finished") - 1)
+        moved = base.filter(_officer_q(application.assigned_to_id)).update(finished=F("finished") + 1)
+        if not moved:
+            OfficerDay.objects.create(
+                day=row_day,
+                month=month,
+                bidang=application.bidang,
+                document_type_id=application.document_type_id,
+                assigned_to_id=application.assigned_to_id,
+                finished=1,
+            )
 
 
 def _officer_q(officer_id: int | None) -> Q:
     return Q(assigned_to__isnull=True) if officer_id is None else Q(assigned_to_id=officer_id)
-
-
-def _kecamatan_id(application: Application) -> int:
-    from routing.models import Desa
-
-    return Desa.objects.filter(pk=application.desa_id).values_list("kecamatan_id", flat=True).get()

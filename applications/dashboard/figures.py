@@ -165,17 +165,17 @@ def _intake(
     days: dict[date, DayRow],
     types: dict,
 ) -> list[RevisionRow]:
-    """Received per day and the revision rate per document type: the summaries' days (every filter
-    is carried), then the raw rows of the days after them. Fills `days[...].finished` from the
-    summaries too, when the ready figures take them (see `_finished`)."""
-    rows = created_groups(qs.filter(window.created()))
-    if window.summarised:
+    """Received per day and the revision rate per document type: TypeDay for the summaries' days,
+    then the raw rows of the days after them (the whole range raw with a kecamatan filter, which
+    TypeDay does not carry). Fills `days[...].finished` from TypeDay too (see `_finished`)."""
+    use_summary = window.summarised and not filters.kecamatan_id
+    rows = created_groups(qs.filter(window.created(live=use_summary)))
+    if use_summary:
         summary = type_days(**window.summary(bidang, filters))
         rows += summary
-        if not filters.kecamatan_id:
-            for row in summary:
-                if row["day"] in days:
-                    days[row["day"]].finished += row["finished"]
+        for row in summary:
+            if row["day"] in days:
+                days[row["day"]].finished += row["finished"]
     per_type: dict[int, RevisionRow] = {}
     for row in rows:
         if not row["intake"]:

@@ -402,6 +402,14 @@ def test_selectors_equal_a_naive_recomputation(db, settings, seed, mode):
         ),
         # a kepala bidang asking for the other bidang still gets their own
         (kabid, DashboardFilters(date_from=month.date_from, date_to=today, bidang="capil")),
+        # 60 days: the whole of April inside (summaries: its month rows), March and May in part
+        (admin, DashboardFilters(date_from=today - timedelta(days=59), date_to=today)),
+        (
+            kabid,
+            DashboardFilters(
+                date_from=today - timedelta(days=59), date_to=today, document_type_id=world["types"][0].pk
+            ),
+        ),
     ]
     for user, filters in cases:
         dash = dashboard_build(user=user, filters=filters, document_types=types, now=NOW)
