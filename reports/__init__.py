@@ -15,8 +15,7 @@ Design:
 - `SummaryMarker.through` is the last summarised day. `summaries_refresh` (beat task
   `reports.tasks.summaries_refresh_task`, command `reports_refresh`, the end of `seed_demo`)
   summarises every day after it up to yesterday, a calendar month per transaction, with the marker
-  row locked
-  (the hooks lock it too, so a hook and a refresh never miss each other). If the job has not run,
+  row locked (the hooks lock it too, so a hook and a refresh never miss each other). If the job has not run,
   the dashboard reads the missing days raw: the numbers stay exact, only slower.
 - The tables carry the dimensions of the dashboard's filters where that keeps them small:
   `TypeDay` (day, document type: ~20 rows a day), `TurnaroundDay` (day, document type, whole

@@ -15,11 +15,12 @@ query count does not grow with the data. The queries, in order (see `figures.das
     then TypeDay over the summarised days (intake, revised and finished per day and type)
  2. finished: ready after the marker, per day and officer, then OfficerDay over the summarised days
  3. turnaround: ready after the marker, per document type, whole days and within, then TurnaroundDay
- 5. open backlog: grouped by status and officer, with overdue, urgent and aging-bucket counts
+ 5. open backlog: grouped by status, officer and desa, with overdue, urgent and aging-bucket
+    counts (one scan gives the backlog, per-officer and per-desa open figures)
  6. requirements most often not accepted (missing, unreadable, invalid), top N
  7. the officers (active petugas of the scope plus anyone holding work in it)
- 8-9. per desa: open and overdue now, then received after the marker, then DesaDay (kecamatan are
-    summed from these)
+ 8-9. per desa: received after the marker, then DesaDay; the names of the desa with open
+    applications (kecamatan are summed from the desa)
  10-11. urgent recording quota: bookings per day, and the days with their own cap (Dafduk only)
  12. delivery batches dispatched but not yet confirmed by the desa
  13-14. failed WhatsApp notifications: counts by event and status, and the latest few
