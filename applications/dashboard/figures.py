@@ -74,11 +74,13 @@ def dashboard_build(
     filters: DashboardFilters,
     document_types: Iterable[DocumentType],
     now: datetime | None = None,
+    summaries: bool = True,
 ) -> Dashboard:
     """Every figure of the dashboard for what `user` may see (see the module docstring for the queries).
 
     `document_types` is the list the filter form already loaded (names and service levels); passing
-    it in saves a query.
+    it in saves a query. `summaries=False` reads every figure from the raw rows (the reference the
+    summaries are checked against: `manage.py reports_check`).
     """
     now = now or timezone.now()
     bidang = dashboard_bidang(user, filters)
@@ -86,7 +88,7 @@ def dashboard_build(
     scoped = dashboard_applications(bidang=bidang, filters=filters)
     start, end = local_midnight(filters.date_from), local_midnight(filters.date_to + timedelta(days=1))
     in_range = Q(created_at__gte=start, created_at__lt=end)
-    window = HistoryWindow.of(filters, summary_through(), start, end)
+    window = HistoryWindow.of(filters, summary_through() if summaries else None, start, end)
 
     days = {d: DayRow(day=d) for d in filters.days}
     revisions = _intake(scoped, window, bidang, filters, days, types)

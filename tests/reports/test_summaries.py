@@ -5,7 +5,7 @@ naive recomputation over the raw rows of tests/applications/test_dashboard_rando
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from applications.dashboard import DashboardFilters, dashboard_build
@@ -92,3 +92,16 @@ def test_changes_after_the_day_keep_the_figures_exact(db, settings, seed):
         dashes.append(dashboard_build(user=admin, filters=filters, document_types=types, now=NOW))
         compare(dashes[-1], naive(admin, filters))
     assert any(r.user_id == officer.pk and r.finished == len(ready) for r in dashes[0].officers)
+
+
+def test_reports_check_says_same_and_fails_on_a_wrong_summary(db, capsys):
+    random_world(8)
+    f.AdminFactory(username="adm8")
+    summaries_refresh()
+    call_command("reports_check")
+    assert "BERBEDA" not in capsys.readouterr().out
+    row = TypeDay.objects.filter(intake__gt=0).order_by("-day").first()
+    TypeDay.objects.filter(pk=row.pk).update(intake=row.intake + 1)
+    with pytest.raises(CommandError, match="berbeda dari data mentah"):
+        call_command("reports_check")
+    assert "BERBEDA: days, revisions" in capsys.readouterr().out
