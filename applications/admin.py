@@ -39,6 +39,7 @@ from routing.models import Kecamatan
 from .models import (
     Application,
     ApplicationEvent,
+    ApplicationTally,
     Attachment,
     DocumentType,
     Requirement,
@@ -834,6 +835,18 @@ class ApplicationEventAdmin(EventColumns, ByApplicationNumber, ReadOnlyAdmin):
     ordering = ("-id",)
     sortable_by = ()
     fields = ("application_", "created_at_", "actor_", "action_", "from_", "to_", "note")
+    readonly_fields = fields
+
+
+@admin.register(ApplicationTally)
+class ApplicationTallyAdmin(ReadOnlyAdmin):
+    """The status counters the database triggers keep (repair: `manage.py tally_rebuild`)."""
+
+    bidang_path = "bidang"
+    list_display = ("bidang", "assignee", "status", "n")
+    list_filter = ("bidang", "status")
+    ordering = ("bidang", "assignee", "status")
+    fields = list_display
     readonly_fields = fields
 
 

@@ -220,6 +220,8 @@ class Application(models.Model):
             ),
             # used by the queue's default order across all statuses (urgent and oldest first)
             models.Index(fields=["bidang", "-is_urgent", "created_at", "id"], name="app_bidang_order_idx"),
+            # (the queue's name search uses app_name_search_trgm_idx, a PostgreSQL-only trigram index
+            # on UPPER(applicant_name) created by migration 0006)
             # used by NIK search and the duplicate warning at intake
             models.Index(fields=["nik", "document_type"], name="app_nik_type_idx"),
             # used by the desa/kecamatan filters and per-desa dashboard counts
@@ -268,6 +270,33 @@ class Application(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
+
+
+class ApplicationTally(models.Model):
+    """How many applications each (bidang, officer, status) holds, kept exact by database triggers.
+
+    Written only by the triggers of migration 0005 (see `applications/tally.py`), never by Python:
+    every INSERT, UPDATE and DELETE on applications, including bulk ones and COPY, moves the counts
+    in the same transaction. The queue tabs and dashboards read it instead of counting history.
+    """
+
+    bidang = models.CharField(max_length=10, choices=Bidang.choices)
+    # the assigned officer's id, 0 when unassigned: a plain integer so the unique key also holds on
+    # SQLite and PostgreSQL (a NULL would never conflict)
+    assignee = models.IntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Application.Status.choices)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rekap status permohonan")
+        verbose_name_plural = _("rekap status permohonan")
+        constraints = [
+            # the key the triggers upsert on (ON CONFLICT / INSERT OR IGNORE)
+            models.UniqueConstraint(fields=["bidang", "assignee", "status"], name="app_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bidang}/{self.assignee}/{self.status}: {self.n}"
 
 
 class ApplicationEvent(models.Model):
