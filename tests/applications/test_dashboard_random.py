@@ -108,12 +108,16 @@ def random_world(seed: int) -> dict:
                     verdict=rng.choice(["pending", "ok", "ok", "missing", "unreadable", "invalid"]),
                 )
     today = NOW.date()
+    serial = 0
     for offset in range(-25, 12):
         day = today + timedelta(days=offset)
         if rng.random() < 0.3:
             RecordingDay.objects.create(date=day, cap=rng.choice([0, 2, 5, 20]))
         for _ in range(rng.randint(0, 4)):
+            serial += 1
             f.RecordingBookingFactory(
+                # one open booking per NIK (routing 0003): each booking its own NIK
+                nik=f.make_nik(serial=serial),
                 date=day,
                 status=rng.choice([s.value for s in RecordingBooking.Status]),
                 desa=desa[0],
