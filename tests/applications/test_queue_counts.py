@@ -116,6 +116,25 @@ def test_filtered_tabs_stop_at_the_cap_and_say_so(client, officer, mixed, monkey
 
 
 @pytest.mark.django_db
+def test_search_tabs_are_exact_from_one_grouped_scan_whatever_the_cap(officer, mixed, monkeypatch):
+    """A search reads its index once: exact counts per status, never capped (the cap would re-read
+    a common name's matches once per status)."""
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    Application.objects.filter(pk__in=Application.objects.order_by("pk").values("pk")[:30]).update(
+        applicant_name="Siti Mansyur"
+    )
+    filters = QueueFilters(scope="bidang", q="mansyur")
+    base = queue_base(user=officer, filters=filters)
+    with CaptureQueriesContext(connection) as captured:
+        counts = queue_status_counts(user=officer, filters=filters, base=base)
+    truth = expected(officer, filters, applicant_name__icontains="mansyur")
+    assert truth["all"] > 1
+    assert numbers(counts) == truth
+    assert not any(c.capped for c in counts.values())
+    assert len(captured) == 1
+
+
+@pytest.mark.django_db
 def test_tabs_follow_a_transition_without_recount(client, officer, doc_type, desa_a):
     app = f.ApplicationFactory(
         document_type=doc_type, desa=desa_a, assigned_to=officer, created_at=timezone.now()
