@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
+from tests.two_factor_support import browser_pass_two_factor
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = BASE_DIR / "test-artifacts" / "field"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -399,6 +401,7 @@ def login(page, base: str, username: str) -> None:
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url(lambda url: "/akun/masuk/" not in url)
+    browser_pass_two_factor(page, username)
 
 
 # Elements sticking out on the right that no scrolling or clipping box holds: what makes a phone

@@ -19,6 +19,7 @@ from dukcapil.accounts.models import User
 from notifications.models import OutboxMessage
 from routing.models import DeliveryBatch, RecordingBooking, RecordingDay
 from tests import factories as f
+from tests.two_factor_support import browser_pass_two_factor
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -71,6 +72,7 @@ def login(page, live_server, username):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(f.DEMO_PASSWORD)
     page.get_by_role("button", name="Masuk").click()
+    browser_pass_two_factor(page, username)
     page.wait_for_load_state("networkidle")
 
 
