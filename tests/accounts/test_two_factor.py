@@ -13,7 +13,6 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dukcapil.accounts.models import User
@@ -21,7 +20,7 @@ from dukcapil.accounts.two_factor import totp_device_ensure
 from dukcapil.core.models import AuditEntry
 from tests import factories as f
 from tests.admin import changelist_url, messages_of, run_action
-from tests.two_factor_support import client_pass_two_factor, totp_code_now
+from tests.two_factor_support import client_pass_two_factor, codes_around, totp_code_now, wrong_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.otp_unverified]
 
@@ -34,21 +33,6 @@ HOME = "/"
 def password_login(client, user) -> None:
     response = client.post(LOGIN, {"username": user.username, "password": f.DEMO_PASSWORD})
     assert response.status_code == 302, "the password step itself must pass"
-
-
-def codes_around(device: TOTPDevice) -> set[str]:
-    """The codes of the time steps the device accepts right now (t-1, t, t+1)."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    codes = set()
-    for offset in (-1, 0, 1):
-        totp.time = timezone.now().timestamp() + offset * device.step
-        codes.add(f"{totp.token():06d}")
-    return codes
-
-
-def wrong_code(device: TOTPDevice) -> str:
-    valid = codes_around(device)
-    return next(c for c in (f"{n:06d}" for n in range(1_000_000)) if c not in valid)
 
 
 def audit_rows(action: str) -> list[tuple[str, str, str]]:
@@ -121,7 +105,7 @@ def test_enrolment_shows_the_secret_as_qr_and_text_then_a_wrong_then_right_code(
     assert secret in html
     assert 'inputmode="numeric"' in html and 'autocomplete="one-time-code"' in html
 
-    refused = client.post(ENROL, {"code": wrong_code(device), "next": "/permohonan/"})
+    refused = client.post(ENROL, {"code": wrong_code(device.bin_key), "next": "/permohonan/"})
     assert refused.status_code == 400
     assert "Kode salah atau sudah kedaluwarsa" in refused.content.decode()
     device.refresh_from_db()
@@ -191,7 +175,7 @@ def test_verification_is_required_after_login_and_lasts_until_logout(client, kab
 
 def test_wrong_code_is_refused_with_a_clear_message_and_audited(client, kabid, kabid_device):
     password_login(client, kabid)
-    response = client.post(VERIFY, {"code": wrong_code(kabid_device)})
+    response = client.post(VERIFY, {"code": wrong_code(kabid_device.bin_key)})
     assert response.status_code == 400
     assert "Kode salah atau sudah kedaluwarsa" in response.content.decode()
     assert DEVICE_ID_SESSION_KEY not in client.session
@@ -216,7 +200,7 @@ def test_a_used_code_cannot_be_replayed_in_another_session(client, kabid, kabid_
 def test_wrong_codes_are_throttled_then_allowed_again(client, kabid, kabid_device):
     password_login(client, kabid)
     for _ in range(3):
-        client.post(VERIFY, {"code": wrong_code(kabid_device)})
+        client.post(VERIFY, {"code": wrong_code(kabid_device.bin_key)})
         TOTPDevice.objects.filter(pk=kabid_device.pk).update(throttling_failure_timestamp=timezone.now())
     kabid_device.refresh_from_db()
     # 3 failures in a row: the next try must wait 4 s, even with the right code
@@ -336,7 +320,7 @@ def test_demo_otp_code_prints_the_code_of_a_seeded_demo_account(settings, transa
         call_command("demo_otp_code", "kabid.dafduk")
     out = io.StringIO()
     call_command("demo_otp_code", "kabid.dafduk", "--force", stdout=out)
-    assert out.getvalue().strip() in codes_around(device)
+    assert out.getvalue().strip() in codes_around(device.bin_key)
     settings.DEBUG = True
     with pytest.raises(CommandError, match="bukan akun demo"):
         call_command("demo_otp_code", "petugas1")

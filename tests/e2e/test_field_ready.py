@@ -126,7 +126,7 @@ def pages_of(site, role: str) -> list[str]:
 
 def open_as(page, site, role: str) -> None:
     if role != ANONYMOUS:
-        login(page, site.url, role)
+        login(page, site.url, role, db_path=site.workdir / "db.sqlite3")
 
 
 FOCUS_JS = """() => {
