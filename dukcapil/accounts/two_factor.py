@@ -22,6 +22,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from dukcapil.core.audit import audit_record
 from dukcapil.core.models import AuditEntry
@@ -29,6 +30,7 @@ from dukcapil.core.models import AuditEntry
 from .models import User
 
 DEVICE_NAME = "Aplikasi autentikator"
+ENROL_KEY_SESSION_KEY = "otp_enrol_key"
 
 
 def user_requires_otp(user) -> bool:
@@ -42,16 +44,29 @@ def totp_device_confirmed(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
-    """The user's pending (unconfirmed) device, created on first visit.
+def totp_enrolment_device(*, request: HttpRequest) -> TOTPDevice:
+    """The device being set up, not saved: its key waits in the session until the first code.
 
-    The same pending device is shown again on reload, so a code from an app that already scanned
-    the QR code keeps working.
+    Reloading shows the same secret, so an app that already scanned it keeps working, and showing
+    the page writes no row (no state change on GET).
     """
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-    return device
+    key = request.session.get(ENROL_KEY_SESSION_KEY)
+    if not key:
+        key = random_hex(20)
+        request.session[ENROL_KEY_SESSION_KEY] = key
+    return TOTPDevice(user=request.user, name=DEVICE_NAME, key=key, confirmed=False)
+
+
+def totp_enrolment_save(*, request: HttpRequest, device: TOTPDevice) -> TOTPDevice:
+    """Store the pending device at the first posted code, so that throttling has a row to count on.
+
+    One pending device per user: one left by an earlier session (another secret) is removed.
+    """
+    TOTPDevice.objects.filter(user=request.user, confirmed=False).exclude(key=device.key).delete()
+    saved, _ = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, key=device.key, defaults={"name": DEVICE_NAME}
+    )
+    return saved
 
 
 def totp_secret_text(device: TOTPDevice) -> str:
@@ -102,6 +117,7 @@ def totp_check(*, request: HttpRequest, device_id: int, code: str, action: str) 
     if not device.confirmed:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        request.session.pop(ENROL_KEY_SESSION_KEY, None)
     otp_login(request, device)
     audit_record(request=request, action=action, obj=device)
     return TotpResult(ok=True)

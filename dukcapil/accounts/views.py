@@ -41,14 +41,20 @@ def _next_url(request: HttpRequest) -> str:
     return "home"
 
 
-def _code_error(result: two_factor.TotpResult) -> str:
+def _refuse(form: TotpCodeForm, result: two_factor.TotpResult) -> None:
+    """Say why the code was refused and empty the field: the next try is a new code."""
     if result.throttled_until is not None:
-        return _("Terlalu banyak kode salah. Tunggu %(seconds)s detik, lalu coba lagi.") % {
+        message = _("Terlalu banyak kode salah. Tunggu %(seconds)s detik, lalu coba lagi.") % {
             "seconds": result.wait_seconds
         }
-    return _(
-        "Kode salah atau sudah kedaluwarsa. Periksa jam di ponsel Anda dan masukkan kode yang sedang tampil."
-    )
+    else:
+        message = _(
+            "Kode salah atau sudah kedaluwarsa. Periksa jam di ponsel Anda dan masukkan kode yang "
+            "sedang tampil."
+        )
+    form.add_error("code", message)
+    form.data = form.data.copy()
+    form.data["code"] = ""
 
 
 @never_cache
@@ -73,7 +79,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         )
         if result.ok:
             return redirect(_next_url(request))
-        form.add_error("code", _code_error(result))
+        _refuse(form, result)
     return render(
         request,
         "registration/otp_verify.html",
@@ -95,15 +101,16 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         return redirect(_next_url(request))
     if two_factor.totp_device_confirmed(user=user) is not None:
         return redirect(f"{reverse('otp_verify')}?{request.GET.urlencode()}")
-    device = two_factor.totp_device_for_enrolment(user=user)
+    device = two_factor.totp_enrolment_device(request=request)
     form = TotpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        pending = two_factor.totp_enrolment_save(request=request, device=device)
         result = two_factor.totp_check(
-            request=request, device_id=device.pk, code=form.cleaned_data["code"], action="otp_enrol"
+            request=request, device_id=pending.pk, code=form.cleaned_data["code"], action="otp_enrol"
         )
         if result.ok:
             return redirect(_next_url(request))
-        form.add_error("code", _code_error(result))
+        _refuse(form, result)
     context = {
         "form": form,
         "next": _next_url_value(request),

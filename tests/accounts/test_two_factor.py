@@ -4,6 +4,7 @@ These tests log in through the real login form (or `force_login` without the 2FA
 conftest: `otp_unverified`), so the second step is really exercised.
 """
 
+import base64
 import io
 from datetime import timedelta
 from urllib.parse import quote
@@ -16,7 +17,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dukcapil.accounts.models import User
-from dukcapil.accounts.two_factor import totp_device_ensure
+from dukcapil.accounts.two_factor import ENROL_KEY_SESSION_KEY, totp_device_ensure
 from dukcapil.core.models import AuditEntry
 from tests import factories as f
 from tests.admin import changelist_url, messages_of, run_action
@@ -33,6 +34,11 @@ HOME = "/"
 def password_login(client, user) -> None:
     response = client.post(LOGIN, {"username": user.username, "password": f.DEMO_PASSWORD})
     assert response.status_code == 302, "the password step itself must pass"
+
+
+def key_from_secret(secret_text: str) -> bytes:
+    secret = secret_text.replace(" ", "")
+    return base64.b32decode(secret + "=" * (-len(secret) % 8))
 
 
 def audit_rows(action: str) -> list[tuple[str, str, str]]:
@@ -97,19 +103,19 @@ def test_enrolment_shows_the_secret_as_qr_and_text_then_a_wrong_then_right_code(
     page = client.get(f"{ENROL}?next=/permohonan/")
     assert page.status_code == 200
     html = page.content.decode()
-    device = TOTPDevice.objects.get(user=kabid)
-    assert not device.confirmed
+    assert not TOTPDevice.objects.filter(user=kabid).exists()  # showing the page writes no row
     assert "<svg" in html and 'role="img"' in html  # QR code made on the server, inline
     secret = page.context["secret"]
-    assert secret.replace(" ", "") in device.config_url  # the same secret as the QR code's address
     assert secret in html
+    key = key_from_secret(secret)
     assert 'inputmode="numeric"' in html and 'autocomplete="one-time-code"' in html
 
-    refused = client.post(ENROL, {"code": wrong_code(device.bin_key), "next": "/permohonan/"})
+    refused = client.post(ENROL, {"code": wrong_code(key), "next": "/permohonan/"})
     assert refused.status_code == 400
     assert "Kode salah atau sudah kedaluwarsa" in refused.content.decode()
-    device.refresh_from_db()
-    assert not device.confirmed
+    assert refused.context["form"]["code"].value() == ""  # the next try is a new code
+    device = TOTPDevice.objects.get(user=kabid)
+    assert device.bin_key == key and not device.confirmed
     assert client.get(HOME)["Location"].startswith(ENROL)  # still not through
 
     device.throttle_reset()  # the wrong code's wait (1 s) is tested on its own below
@@ -118,6 +124,7 @@ def test_enrolment_shows_the_secret_as_qr_and_text_then_a_wrong_then_right_code(
     device.refresh_from_db()
     assert device.confirmed
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+    assert ENROL_KEY_SESSION_KEY not in client.session
     assert client.get(HOME).status_code == 200
     assert audit_rows("otp_enrol") == [
         (kabid.username, "denied", "kode salah"),
@@ -129,7 +136,25 @@ def test_reloading_the_enrolment_keeps_the_same_secret(client, kabid):
     password_login(client, kabid)
     first = client.get(ENROL).context["secret"]
     assert client.get(ENROL).context["secret"] == first
-    assert TOTPDevice.objects.filter(user=kabid).count() == 1
+    from django.test import Client
+
+    elsewhere = Client()
+    password_login(elsewhere, kabid)
+    assert elsewhere.get(ENROL).context["secret"] != first  # a new login, a new secret
+
+
+def test_one_pending_device_per_user(client, kabid):
+    """A secret abandoned in an earlier session is removed when another is being confirmed."""
+    from django.test import Client
+
+    earlier = Client()
+    password_login(earlier, kabid)
+    earlier.get(ENROL)
+    earlier.post(ENROL, {"code": "000000"})
+    password_login(client, kabid)
+    key = key_from_secret(client.get(ENROL).context["secret"])
+    client.post(ENROL, {"code": wrong_code(key)})
+    assert list(TOTPDevice.objects.filter(user=kabid).values_list("key", flat=True)) == [key.hex()]
 
 
 def test_enrolment_is_closed_once_a_device_is_confirmed(client, kabid, kabid_device):

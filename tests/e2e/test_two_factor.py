@@ -50,11 +50,13 @@ def test_kabid_enrols_then_verifies_at_the_next_login(transactional_db, live_ser
     page.screenshot(path=str(ARTIFACTS / "otp-enrol-phone.png"), full_page=True)
     assert axe_problems(page) == []
 
-    key = _key_from_secret(page.locator("#otp-secret").inner_text())
-    assert key == TOTPDevice.objects.get(user=kabid).bin_key
+    secret_shown = page.locator("#otp-secret").inner_text()
+    key = _key_from_secret(secret_shown)
     code_box.fill(wrong_code(key))
     page.get_by_role("button", name="Aktifkan").click()
     expect(page.get_by_text("Kode salah atau sudah kedaluwarsa")).to_be_visible()
+    assert TOTPDevice.objects.get(user=kabid, confirmed=False).bin_key == key
+    assert page.locator("#otp-secret").inner_text() == secret_shown  # same secret after the error
     assert axe_problems(page) == []
     page.screenshot(path=str(ARTIFACTS / "otp-enrol-wrong-code.png"), full_page=True)
 
