@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import translation
 from django_htmx.http import HttpResponseClientRedirect
 
+from .two_factor import totp_device_confirmed, user_requires_otp
+
 
 class OfficeLanguageMiddleware:
     """Bahasa Indonesia unless the user picked English with the language switcher (cookie).
@@ -49,8 +51,6 @@ class TwoFactorRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from .two_factor import totp_device_confirmed, user_requires_otp
-
         user = request.user
         if not user_requires_otp(user) or user.is_verified():
             return None

@@ -32,13 +32,12 @@ def _summary_for(user: User) -> dict:
 
 
 def _next_url(request: HttpRequest) -> str:
-    """The page the user asked for before the 2FA step, if it is on this site; home otherwise."""
+    """The page the user asked for before the 2FA step if it is on this site, else ""."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    safe = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "home"
+    )
+    return target if safe else ""
 
 
 def _refuse(form: TotpCodeForm, result: two_factor.TotpResult) -> None:
@@ -68,7 +67,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     if not two_factor.user_requires_otp(user) or user.is_verified():
-        return redirect(_next_url(request))
+        return redirect(_next_url(request) or "home")
     device = two_factor.totp_device_confirmed(user=user)
     if device is None:
         return redirect(f"{reverse('otp_enrol')}?{request.GET.urlencode()}")
@@ -78,12 +77,12 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             request=request, device_id=device.pk, code=form.cleaned_data["code"], action="otp_verify"
         )
         if result.ok:
-            return redirect(_next_url(request))
+            return redirect(_next_url(request) or "home")
         _refuse(form, result)
     return render(
         request,
         "registration/otp_verify.html",
-        {"form": form, "next": _next_url_value(request)},
+        {"form": form, "next": _next_url(request)},
         status=200 if not form.errors else 400,
     )
 
@@ -98,7 +97,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     if not two_factor.user_requires_otp(user):
-        return redirect(_next_url(request))
+        return redirect(_next_url(request) or "home")
     if two_factor.totp_device_confirmed(user=user) is not None:
         return redirect(f"{reverse('otp_verify')}?{request.GET.urlencode()}")
     device = two_factor.totp_enrolment_device(request=request)
@@ -109,17 +108,12 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             request=request, device_id=pending.pk, code=form.cleaned_data["code"], action="otp_enrol"
         )
         if result.ok:
-            return redirect(_next_url(request))
+            return redirect(_next_url(request) or "home")
         _refuse(form, result)
     context = {
         "form": form,
-        "next": _next_url_value(request),
+        "next": _next_url(request),
         "qr_svg": two_factor.totp_qr_svg(device),
         "secret": two_factor.totp_secret_text(device),
     }
     return render(request, "registration/otp_enrol.html", context, status=200 if not form.errors else 400)
-
-
-def _next_url_value(request: HttpRequest) -> str:
-    target = _next_url(request)
-    return "" if target == "home" else target
