@@ -99,8 +99,8 @@ def totp_check(*, request: HttpRequest, device_id: int, code: str, action: str) 
     Steps: lock the device row (two tabs cannot both spend the throttle budget); refuse without
     checking while django-otp's throttle is running; otherwise verify (a wrong code increments the
     throttle, a right one resets it and burns its time step so it cannot be replayed); on success,
-    confirm the device if this is the enrolment and mark the session verified (django_otp.login);
-    write an audit row either way.
+    confirm the device if this is the enrolment, mark the session verified (django_otp.login) and
+    give it a new id; write an audit row either way.
     """
     device = TOTPDevice.objects.select_for_update().get(pk=device_id, user=request.user)
     allowed, info = device.verify_is_allowed()
@@ -119,6 +119,7 @@ def totp_check(*, request: HttpRequest, device_id: int, code: str, action: str) 
         device.save(update_fields=["confirmed"])
         request.session.pop(ENROL_KEY_SESSION_KEY, None)
     otp_login(request, device)
+    request.session.cycle_key()  # a session id seen before the second step is worth nothing after it
     audit_record(request=request, action=action, obj=device)
     return TotpResult(ok=True)
 

@@ -187,8 +187,10 @@ def test_verification_is_required_after_login_and_lasts_until_logout(client, kab
     assert page.status_code == 200
     assert 'autocomplete="one-time-code"' in page.content.decode()
 
+    before = client.session.session_key
     done = client.post(VERIFY, {"code": totp_code_now(kabid_device), "next": "/permohonan/"})
     assert done["Location"] == "/permohonan/"
+    assert client.session.session_key != before  # a new session id once verified
     for _ in range(3):
         assert client.get(reverse("applications:queue")).status_code == 200
     assert client.get(VERIFY)["Location"] == reverse("home")  # nothing more to ask
