@@ -39,6 +39,7 @@ from routing.models import Kecamatan
 from .models import (
     Application,
     ApplicationEvent,
+    ApplicationTally,
     Attachment,
     DocumentType,
     Requirement,
@@ -426,7 +427,7 @@ class ApplicationAdmin(ServiceFormAdmin):
     def due_label(self, obj: Application):
         due = timezone.localtime(obj.due_at).strftime("%d-%m-%Y")
         if obj.is_open and obj.due_at < timezone.now():
-            return format_html('<strong style="color: var(--error-fg)">{} ({})</strong>', due, _("lewat"))
+            return format_html('<strong class="overdue">{} ({})</strong>', due, _("lewat"))
         return due
 
     @admin.display(description=gettext_lazy("halaman permohonan"))
@@ -834,6 +835,18 @@ class ApplicationEventAdmin(EventColumns, ByApplicationNumber, ReadOnlyAdmin):
     ordering = ("-id",)
     sortable_by = ()
     fields = ("application_", "created_at_", "actor_", "action_", "from_", "to_", "note")
+    readonly_fields = fields
+
+
+@admin.register(ApplicationTally)
+class ApplicationTallyAdmin(ReadOnlyAdmin):
+    """The status counters the database triggers keep (repair: `manage.py tally_rebuild`)."""
+
+    bidang_path = "bidang"
+    list_display = ("bidang", "assignee", "status", "n")
+    list_filter = ("bidang", "status")
+    ordering = ("bidang", "assignee", "status")
+    fields = list_display
     readonly_fields = fields
 
 

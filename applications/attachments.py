@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from dukcapil.accounts.models import User
 
-from .models import Application, Attachment, Requirement, attachment_path, thumbnail_path
+from .models import Application, Attachment, Requirement, attachment_path, screen_path, thumbnail_path
 from .uploads import CleanFile
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,8 @@ def attachments_store(
     source: str,
     guard: FileWriteGuard,
 ) -> list[Attachment]:
-    """Write each cleaned file (and its thumbnail) under a server-made name and create its row.
+    """Write each cleaned file (and its thumbnail and screen version) under server-made names and
+    create its row.
 
     Must run inside a transaction wrapped by `guard` (see FileWriteGuard). The rows are created one
     by one after their files exist, so a row never points at a missing file.
@@ -109,6 +110,8 @@ def attachments_store(
         attachment.file.name = guard.save(attachment_path(attachment, ""), clean.content)
         if clean.thumbnail:
             attachment.thumbnail.name = guard.save(thumbnail_path(attachment, ""), clean.thumbnail)
+        if clean.screen:
+            attachment.screen.name = guard.save(screen_path(attachment, ""), clean.screen)
         attachment.save()
         stored.append(attachment)
     return stored
@@ -130,13 +133,24 @@ def download_name(attachment: Attachment) -> str:
     return f"{stem}{attachment.extension}"
 
 
-def attachment_response(attachment: Attachment, *, thumbnail: bool = False, download: bool = False):
+class Variant:
+    """Which stored version of an attachment to send."""
+
+    FULL = "full"  # the cleaned file as stored
+    SCREEN = "screen"  # the viewer's size; the full file when there is none (PDF, small or older photo)
+    THUMBNAIL = "thumbnail"
+
+
+def attachment_response(attachment: Attachment, *, variant: str = Variant.FULL, download: bool = False):
     """Stream the stored bytes through Django with headers that keep a browser from guessing or caching.
 
     The caller has already checked that the user may see the application.
     """
-    field = attachment.thumbnail if thumbnail else attachment.file
-    content_type = "image/jpeg" if thumbnail else attachment.content_type
+    field, content_type = attachment.file, attachment.content_type
+    if variant == Variant.THUMBNAIL:
+        field, content_type = attachment.thumbnail, "image/jpeg"
+    elif variant == Variant.SCREEN and attachment.screen:
+        field, content_type = attachment.screen, "image/jpeg"
     response = FileResponse(
         field.open("rb"),
         content_type=content_type,

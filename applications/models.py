@@ -220,6 +220,8 @@ class Application(models.Model):
             ),
             # used by the queue's default order across all statuses (urgent and oldest first)
             models.Index(fields=["bidang", "-is_urgent", "created_at", "id"], name="app_bidang_order_idx"),
+            # (the queue's name search uses app_name_search_trgm_idx, a PostgreSQL-only trigram index
+            # on UPPER(applicant_name) created by migration 0006)
             # used by NIK search and the duplicate warning at intake
             models.Index(fields=["nik", "document_type"], name="app_nik_type_idx"),
             # used by the desa/kecamatan filters and per-desa dashboard counts
@@ -268,6 +270,33 @@ class Application(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in self.CLOSED_STATUSES
+
+
+class ApplicationTally(models.Model):
+    """How many applications each (bidang, officer, status) holds, kept exact by database triggers.
+
+    Written only by the triggers of migration 0005 (see `applications/tally.py`), never by Python:
+    every INSERT, UPDATE and DELETE on applications, including bulk ones and COPY, moves the counts
+    in the same transaction. The queue tabs and dashboards read it instead of counting history.
+    """
+
+    bidang = models.CharField(max_length=10, choices=Bidang.choices)
+    # the assigned officer's id, 0 when unassigned: a plain integer so the unique key also holds on
+    # SQLite and PostgreSQL (a NULL would never conflict)
+    assignee = models.IntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Application.Status.choices)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rekap status permohonan")
+        verbose_name_plural = _("rekap status permohonan")
+        constraints = [
+            # the key the triggers upsert on (ON CONFLICT / INSERT OR IGNORE)
+            models.UniqueConstraint(fields=["bidang", "assignee", "status"], name="app_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bidang}/{self.assignee}/{self.status}: {self.n}"
 
 
 class ApplicationEvent(models.Model):
@@ -344,6 +373,10 @@ def thumbnail_path(instance: "Attachment", filename: str) -> str:
     return f"attachments/{instance.application_id}/thumb-{uuid.uuid4().hex}.jpg"
 
 
+def screen_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{instance.application_id}/screen-{uuid.uuid4().hex}.jpg"
+
+
 class Attachment(models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Gambar")
@@ -365,6 +398,9 @@ class Attachment(models.Model):
     )
     file = models.FileField(upload_to=attachment_path)
     thumbnail = models.FileField(upload_to=thumbnail_path, blank=True)
+    # the viewer's version of a large photo (long side 1280 px); empty for PDFs, small photos and
+    # photos stored before it existed: the viewer then shows `file`
+    screen = models.FileField(upload_to=screen_path, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     extension = models.CharField(max_length=5)
     content_type = models.CharField(max_length=40)

@@ -5,20 +5,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from dukcapil.accounts.models import User
 
-from .models import Application, ApplicationEvent, Attachment, Requirement, RequirementCheck
+from .models import Application, ApplicationEvent, ApplicationTally, Attachment, Requirement, RequirementCheck
 
 OPEN_Q = ~Q(status__in=Application.CLOSED_STATUSES)
 
 
 def visible_applications(user: User) -> QuerySet[Application]:
     """Applications a user may see: the whole office for admin/head, the bidang for officers, none otherwise."""
-    qs = Application.objects.all()
+    return _visible_bidangs(Application.objects.all(), user)
+
+
+def _visible_bidangs(qs: QuerySet, user: User) -> QuerySet:
+    """`qs` (any model with a `bidang` column) narrowed to the bidang the user may see."""
     if user.is_office_wide:
         return qs
     if user.role in (User.Role.PETUGAS, User.Role.KEPALA_BIDANG) and user.bidang:
@@ -86,6 +90,20 @@ class QueueFilters:
     date_to: date | None = None
     overdue: bool = False
     q: str = ""  # registration number or applicant name
+
+    @property
+    def narrows_rows(self) -> bool:
+        """Whether a filter beyond scope, bidang and status applies (then the tabs cannot use the tally)."""
+        return bool(
+            self.document_type_id
+            or self.kecamatan_id
+            or self.desa_id
+            or self.urgency
+            or self.date_from
+            or self.date_to
+            or self.overdue
+            or self.q.strip()
+        )
 
 
 @dataclass(frozen=True)
@@ -165,12 +183,79 @@ def queue_filter_status(qs: QuerySet[Application], status: str) -> QuerySet[Appl
     return qs
 
 
-def queue_status_counts(qs: QuerySet[Application]) -> dict[str, int]:
-    """Rows per status for the tabs, in ONE grouped query; adds "open" and "all" totals."""
-    counts = {row["status"]: row["n"] for row in qs.order_by().values("status").annotate(n=Count("id"))}
-    counts["all"] = sum(counts.values())
-    counts["open"] = sum(n for s, n in counts.items() if s not in Application.CLOSED_STATUSES and s != "all")
-    return counts
+# under a filter, each status tab counts at most this many rows (then shows "1.000+")
+COUNT_CAP = 1000
+# a filter matching at most this many times COUNT_CAP rows is counted exactly in one scan
+FEW_FACTOR = 5
+
+
+@dataclass(frozen=True)
+class TabCount:
+    n: int
+    capped: bool = False  # at least n rows (the count stopped at COUNT_CAP)
+
+
+def queue_status_counts(
+    *, user: User, filters: QueueFilters, base: QuerySet[Application]
+) -> dict[str, TabCount]:
+    """Rows per status for the tabs, plus the "open" and "all" totals, in ONE query whatever the rows.
+
+    Steps: without a row filter (only scope, bidang and status chosen) the counts are read exact from
+    the tally the database triggers keep (a dozen rows); with a filter each status is counted over
+    `base` up to COUNT_CAP + 1 rows, so a broad filter on a million rows still reads at most that
+    many per status; totals are sums, capped when one of their parts is.
+    """
+    if filters.narrows_rows:
+        counts = _capped_counts(base, COUNT_CAP)
+    else:
+        counts = {status: TabCount(n) for status, n in _tally_counts(user=user, filters=filters).items()}
+    parts = {status: counts.get(status, TabCount(0)) for status in Application.Status.values}
+    open_parts = [c for s, c in parts.items() if s not in Application.CLOSED_STATUSES]
+    return {
+        **parts,
+        "open": TabCount(sum(c.n for c in open_parts), any(c.capped for c in open_parts)),
+        "all": TabCount(sum(c.n for c in parts.values()), any(c.capped for c in parts.values())),
+    }
+
+
+def _tally_counts(*, user: User, filters: QueueFilters) -> dict[str, int]:
+    """Exact counts per status from ApplicationTally for the user's scope (see applications/tally.py)."""
+    rows = _visible_bidangs(ApplicationTally.objects.all(), user)
+    if filters.scope == "mine":
+        rows = rows.filter(assignee=user.pk)
+    if filters.bidang and user.is_office_wide:
+        rows = rows.filter(bidang=filters.bidang)
+    return dict(rows.order_by().values("status").annotate(total=Sum("n")).values_list("status", "total"))
+
+
+def _capped_counts(base: QuerySet[Application], cap: int) -> dict[str, TabCount]:
+    """Per status, the number of rows of `base` up to cap + 1, in ONE statement.
+
+    Steps: read the statuses of at most FEW + 1 matching rows once (the CTE `few`); when the filter
+    matches no more than FEW rows, count each status among them (exact, one scan: a selective
+    search reads its index once instead of once per status); otherwise count each status on its
+    own, `SELECT COUNT(*) FROM (SELECT id ... AND status = %s LIMIT cap + 1)`, so the database stops
+    after cap + 1 rows of a status. PostgreSQL and SQLite run a CASE branch's subquery only when
+    the branch is taken.
+    """
+    few = FEW_FACTOR * cap
+    statuses = Application.Status.values
+    few_sql, params = base.order_by().values("status")[: few + 1].query.sql_with_params()
+    parts = []
+    for status in statuses:
+        sql, part_params = (
+            base.filter(status=status).order_by().values("pk")[: cap + 1].query.sql_with_params()
+        )
+        parts.append(
+            f"CASE WHEN (SELECT COUNT(*) FROM few) <= {few:d} "  # noqa: S608 - SQL compiled by the ORM
+            f"THEN (SELECT COUNT(*) FROM few WHERE few.status = %s) "
+            f"ELSE (SELECT COUNT(*) FROM ({sql}) AS capped) END"
+        )
+        params = [*params, status, *part_params]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH few AS ({few_sql}) SELECT " + ", ".join(parts), params)
+        values = cursor.fetchone()
+    return {status: TabCount(min(n, cap), n > cap) for status, n in zip(statuses, values, strict=True)}
 
 
 def queue_page(
@@ -232,16 +317,23 @@ def _first_rows(
 
 
 def _after_q(position: tuple[bool, datetime, int]) -> Q:
+    """Rows after `position` in queue order.
+
+    The `created_at >= X` bound is implied by the OR beside it, but it is what lets PostgreSQL start
+    an index range at X instead of filtering every earlier row (page 10,000 of a million rows: from
+    tens of milliseconds to a fraction of one).
+    """
     urgent, created, pk = position
-    later = Q(created_at__gt=created) | Q(created_at=created, id__gt=pk)
+    later = Q(created_at__gte=created) & (Q(created_at__gt=created) | Q(created_at=created, id__gt=pk))
     if urgent:
         return Q(is_urgent=False) | (Q(is_urgent=True) & later)
     return Q(is_urgent=False) & later
 
 
 def _before_q(position: tuple[bool, datetime, int]) -> Q:
+    """Rows before `position` in queue order (the same redundant bound as `_after_q`, from above)."""
     urgent, created, pk = position
-    earlier = Q(created_at__lt=created) | Q(created_at=created, id__lt=pk)
+    earlier = Q(created_at__lte=created) & (Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
     if urgent:
         return Q(is_urgent=True) & earlier
     return Q(is_urgent=True) | (Q(is_urgent=False) & earlier)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from dukcapil.accounts.models import User
 from dukcapil.core.models import Counter
 
 from .models import Application, ApplicationEvent, Attachment, DocumentType, RequirementCheck
-from .workflow import find_transition
+from .workflow import Transition, find_transition
 
 if TYPE_CHECKING:
     from .attachments import NewFile
@@ -135,13 +136,15 @@ def application_transition(
     expected_version: int | None = None,
     issued_document_number: str = "",
     batch_context: bool = False,
+    message_extra: dict | None = None,
 ) -> Application:
     """Move an application along the transition table.
 
     Steps: find the transition for (action, current status); check the actor's role and their
     right to this application; claim the row with one conditional UPDATE on (status, version) so a
     concurrent change makes this one fail instead of overwriting it; write the event row; queue the
-    citizen's message through the outbox. All in one transaction: on any error nothing changes.
+    citizen's message through the outbox (`message_extra` fills its placeholders, e.g. the
+    dispatch date as {tanggal}). All in one transaction: on any error nothing changes.
     """
     with transaction.atomic():
         transition = find_transition(action, application.status)
@@ -175,7 +178,9 @@ def application_transition(
         version = application.version if expected_version is None else expected_version
         updates = {"status": transition.target, "status_changed_at": now, "version": F("version") + 1}
         if transition.target == Application.Status.READY:
-            updates["ready_at"] = now
+            # the first time it was ready: a document returned by the desa is ready again, not anew
+            # (the dashboards and the workload count it as finished once)
+            updates["ready_at"] = Coalesce(F("ready_at"), Value(now))
             if issued_document_number:
                 updates["issued_document_number"] = issued_document_number.strip()
         if transition.target in Application.CLOSED_STATUSES:
@@ -198,7 +203,7 @@ def application_transition(
             to_status=transition.target,
             note=note.strip(),
         )
-        _notify_for_transition(application, transition.target, note=note)
+        _notify_for_transition(application, transition, note=note, extra=message_extra)
     return application
 
 
@@ -219,8 +224,14 @@ def _stale_error(application: Application) -> StaleApplication:
     )
 
 
-def _notify_for_transition(application: Application, target: str, *, note: str = "") -> None:
+def _notify_for_transition(
+    application: Application, transition: Transition, *, note: str = "", extra: dict | None = None
+) -> None:
     S = Application.Status
+    target = transition.target
+    if transition.action == "return_to_office":
+        # the citizen was told once that it is ready; the next batch's dispatch message is the news
+        return
     if target == S.REVISION_REQUIRED:
         _notify(
             application,
@@ -235,7 +246,7 @@ def _notify_for_transition(application: Application, target: str, *, note: str =
     elif target == S.READY:
         _notify(application, "ready_pemdes", occurrence=application.version)
     elif target == S.IN_DELIVERY:
-        _notify(application, "dispatched", occurrence=application.version)
+        _notify(application, "dispatched", extra=extra, occurrence=application.version)
     elif target == S.AT_DESA:
         _notify(application, "at_desa", occurrence=application.version)
     elif target == S.REJECTED:

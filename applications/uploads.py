@@ -14,7 +14,8 @@ citizen in Bahasa Indonesia what is wrong and what to do.
    any pixel is decoded, decode fully with `load()` (a truncated file fails here, even in a process
    where WeasyPrint has switched Pillow to tolerate truncated images), apply the EXIF
    orientation, convert to RGB (transparency flattened on white), shrink to MAX_IMAGE_SIDE and
-   re-encode as a fresh JPEG without any metadata, plus a JPEG thumbnail. Every image comes out as
+   re-encode as a fresh JPEG without any metadata, plus a screen version (long side SCREEN_SIDE,
+   for the viewer; only when the photo is larger) and a JPEG thumbnail. Every image comes out as
    JPEG, PNG included: one format for the viewer and no PNG text chunks can survive.
 4. PDFs: open with pypdf (an unreadable or password-locked file is refused), count pages, walk every
    object for active content (JavaScript, launch/submit/import actions, embedded files, XFA) and
@@ -46,8 +47,12 @@ MAX_PNG_PIXELS = 40_000_000
 # Long side kept: enough to read a KK's smallest print when zoomed in the viewer.
 MAX_IMAGE_SIDE = 2000
 THUMBNAIL_SIDE = 320
+# The viewer's version of a photo: a phone or laptop screen shows ~1280 px at most, and the
+# application page then loads a quarter of the bytes; the full size is one click away.
+SCREEN_SIDE = 1280
 JPEG_QUALITY = 85
 THUMBNAIL_QUALITY = 80
+SCREEN_QUALITY = 80
 MAX_PDF_PAGES = 30
 # A tagged 30-page Word export holds up to ~10k objects, a scan a handful per page. Walking costs
 # ~40 µs an object, so this bounds a PDF built to be slow to check at about a second.
@@ -85,6 +90,7 @@ class CleanFile:
     sha256: str  # of `content`, the bytes we store
     display_name: str  # for showing only; storage names are made by the server
     page_count: int | None = None
+    screen: bytes | None = None  # a photo larger than SCREEN_SIDE, made smaller for the viewer
 
 
 def sanitize_upload(f: UploadedFileLike) -> CleanFile:
@@ -244,9 +250,10 @@ def _clean_image(data: bytes, image_format: Literal["JPEG", "PNG"], display_name
         image = _decode_image(data, image_format, display_name)
         image = _normalise_image(image)
         content = _encode_jpeg(image, JPEG_QUALITY)
-        preview = image.copy()
-        preview.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
-        thumbnail = _encode_jpeg(preview, THUMBNAIL_QUALITY)
+        # the thumbnail is made from the screen version when there is one: fewer pixels to resample
+        on_screen = _smaller(image, SCREEN_SIDE) if max(image.size) > SCREEN_SIDE else image
+        screen = _encode_jpeg(on_screen, SCREEN_QUALITY) if on_screen is not image else None
+        thumbnail = _encode_jpeg(_smaller(on_screen, THUMBNAIL_SIDE), THUMBNAIL_QUALITY)
     except UploadRejected:
         raise
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error… on bad input
@@ -261,6 +268,7 @@ def _clean_image(data: bytes, image_format: Literal["JPEG", "PNG"], display_name
         content_type="image/jpeg",
         extension=".jpg",
         thumbnail=thumbnail,
+        screen=screen,
         width=image.width,
         height=image.height,
         size=len(content),
@@ -383,6 +391,13 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     flat = Image.new("RGB", rgba.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
     return flat
+
+
+def _smaller(image: Image.Image, side: int) -> Image.Image:
+    """A copy with a long side of at most ``side`` px (the screen version, the thumbnail)."""
+    smaller = image.copy()
+    smaller.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return smaller
 
 
 def _encode_jpeg(image: Image.Image, quality: int) -> bytes:

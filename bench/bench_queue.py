@@ -36,7 +36,7 @@ def run(label: str, user: User, filters: QueueFilters, pages: int = 3) -> None:
     bidangs = list(Bidang.values) if user.is_office_wide and not filters.bidang else None
     started = time.perf_counter()
     base = queue_base(user=user, filters=filters)
-    counts = queue_status_counts(base)
+    counts = queue_status_counts(user=user, filters=filters, base=base)
     t_counts = time.perf_counter()
     page = queue_page(queue_filter_status(base, filters.status), bidangs=bidangs)
     t_first = time.perf_counter()
@@ -47,8 +47,8 @@ def run(label: str, user: User, filters: QueueFilters, pages: int = 3) -> None:
     t_next = time.perf_counter()
     print(
         f"{label:34s} counts {1000 * (t_counts - started):7.1f} ms | page 1 {1000 * (t_first - t_counts):6.1f} ms"
-        f" | next pages {1000 * (t_next - t_first) / max(walked, 1):6.1f} ms | open {counts.get('open', 0):,}"
-        f" of {counts.get('all', 0):,}"
+        f" | next pages {1000 * (t_next - t_first) / max(walked, 1):6.1f} ms | open {counts['open'].n:,}"
+        f" of {counts['all'].n:,}"
     )
 
 

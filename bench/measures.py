@@ -238,6 +238,20 @@ def queue_all_deep(b: Bench):
     )
 
 
+@measure("queue_search", "Queue of the kepala bidang, name search 'mansyur' (open)")
+def queue_search(b: Bench):
+    # a filtered view: the tabs are capped counts (at most 1,001 rows per status), the name is
+    # found through the trigram index on PostgreSQL
+    return b.page("kabid.dafduk", b.url("applications:queue", query="q=mansyur"), check=_rows_check())
+
+
+@measure("queue_overdue", "Queue of the kepala bidang, overdue only (all statuses)")
+def queue_overdue(b: Bench):
+    return b.page(
+        "kabid.dafduk", b.url("applications:queue", query="overdue=on&status=all"), check=_rows_check()
+    )
+
+
 # --- Django admin baselines (bench URLconf only) ------------------------------------------------
 
 

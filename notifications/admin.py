@@ -27,9 +27,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     def saved_preview(self, obj: MessageTemplate | None) -> str:
         if not obj or not obj.pk:
             return "—"
-        return format_html(
-            '<div class="wa-bubble" style="white-space: pre-line">{}</div>', template_preview(body=obj.body)
-        )
+        return format_html('<div class="wa-bubble pre-line">{}</div>', template_preview(body=obj.body))
 
     def get_changeform_initial_data(self, request):
         """ "Tambah" from the list with ?event=…: start from the default text of that event."""

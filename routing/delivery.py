@@ -306,7 +306,10 @@ def batch_dispatch(
         raise WorkflowError(_("Batch ini masih kosong: tambahkan dokumen sebelum mengirim."))
     note = _("Dikirim dalam batch %(number)s") % {"number": batch.number}
     for item in items:
-        _transition_item(item, actor=actor, action="dispatch", note=note)
+        # the citizen's message names the dispatch date, which may be earlier than today
+        _transition_item(
+            item, actor=actor, action="dispatch", note=note, message_extra={"tanggal": dispatch_date}
+        )
     batch = _batch_touch(
         batch,
         status=DeliveryBatch.Status.DISPATCHED,
@@ -430,9 +433,16 @@ def _fresh_item(item: BatchItem, batch: DeliveryBatch) -> BatchItem:
     return fresh
 
 
-def _transition_item(item: BatchItem, *, actor: User, action: str, note: str) -> None:
+def _transition_item(
+    item: BatchItem, *, actor: User, action: str, note: str, message_extra: dict | None = None
+) -> None:
     application_transition(
-        application=item.application, actor=actor, action=action, note=note, batch_context=True
+        application=item.application,
+        actor=actor,
+        action=action,
+        note=note,
+        batch_context=True,
+        message_extra=message_extra,
     )
 
 

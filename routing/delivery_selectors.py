@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -13,7 +13,7 @@ from dukcapil.accounts.models import User
 from dukcapil.core.models import BackgroundJob
 
 from .delivery import ready_for_batch
-from .models import BatchItem, DeliveryBatch
+from .models import BatchItem, DeliveryBatch, Desa
 
 # who sees every batch: the office (kepala dinas reads, the others also act)
 OFFICE_READERS = frozenset(
@@ -142,9 +142,26 @@ def office_batch_counts() -> dict[str, int]:
     return counts
 
 
-def ready_summary() -> dict[str, int]:
-    """How many ready via-Pemdes documents wait for a batch, and in how many desa (one query)."""
-    return ready_for_batch().aggregate(documents=Count("id"), desa=Count("desa", distinct=True))
+# the batch list counts waiting documents up to here; past it the page says "more than 1,000"
+READY_COUNT_CAP = 1000
+
+
+def ready_summary() -> dict[str, int | bool]:
+    """How many ready via-Pemdes documents wait for a batch, and in how many desa (two queries).
+
+    Steps: count the waiting documents up to READY_COUNT_CAP + 1 (a COUNT over a LIMITed
+    subquery); count the desa that have at least one (one EXISTS per desa, which stops at its
+    first waiting document). Counting every document was an anti-join over all of them on each
+    visit (80 ms at 25,000 waiting); past a thousand the exact number does not change what the
+    officer does, and the desa count stays exact.
+    """
+    documents = ready_for_batch().order_by().values("pk")[: READY_COUNT_CAP + 1].count()
+    desa = Desa.objects.filter(Exists(ready_for_batch().filter(desa_id=OuterRef("pk")))).count()
+    return {
+        "documents": min(documents, READY_COUNT_CAP),
+        "more": documents > READY_COUNT_CAP,
+        "desa": desa,
+    }
 
 
 def ready_applications(*, q: str = "") -> QuerySet[Application]:
@@ -161,10 +178,30 @@ def ready_applications(*, q: str = "") -> QuerySet[Application]:
 
 
 def pemdes_portal(user: User) -> dict:
-    """What the Pemdes home shows: incoming, at the desa, waiting too long, and the history."""
-    batches = _with_item_counts(
-        visible_batches(user).select_related("desa__kecamatan", "courier", "received_by")
-    ).order_by("-dispatched_at", "-pk")
+    """What the Pemdes home shows: incoming, at the desa, waiting too long, and the history.
+
+    The batch rows load only the columns the page shows (the desa is the user's own, shown
+    once in the header): a busy desa lists some 70 rows, and whole joined user rows for each
+    were a good part of the page's time.
+    """
+    batches = (
+        _with_item_counts(visible_batches(user))
+        .select_related("courier")
+        .only(
+            "id",
+            "number",
+            "desa_id",
+            "status",
+            "item_count",
+            "dispatch_date",
+            "dispatched_at",
+            "received_at",
+            "courier__first_name",
+            "courier__last_name",
+            "courier__username",
+        )
+        .order_by("-dispatched_at", "-pk")
+    )
     limit = waiting_days_limit()
     cutoff = timezone.now() - timedelta(days=limit)
     overdue = (

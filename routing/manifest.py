@@ -12,12 +12,16 @@ import io
 from collections import Counter as Tally
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 import segno
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,6 +31,7 @@ from .delivery_selectors import batch_items
 from .models import BatchItem, DeliveryBatch
 
 TEMPLATE = "routing/delivery/manifest.html"
+STYLESHEET = "css/manifest.css"
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,12 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=3, border=1, dark="#000")
 
 
+@cache
+def manifest_stylesheet() -> SafeString:
+    """The manifest's stylesheet as text, for WeasyPrint (the browser links the same static file)."""
+    return mark_safe(Path(finders.find(STYLESHEET)).read_text(encoding="utf-8"))  # noqa: S308 - our own file
+
+
 def manifest_context(batch: DeliveryBatch, *, request=None, for_pdf: bool = False) -> dict:
     """Everything the manifest template shows. `batch` must come with desa__kecamatan and courier."""
     rows = manifest_rows(batch)
@@ -103,6 +114,7 @@ def manifest_context(batch: DeliveryBatch, *, request=None, for_pdf: bool = Fals
         "qr": qr_data_uri(url),
         "printed_at": timezone.localtime(),
         "for_pdf": for_pdf,
+        "stylesheet": manifest_stylesheet() if for_pdf else "",
     }
 
 

@@ -229,6 +229,11 @@ class RecordingBooking(models.Model):
                 condition=Q(status__in=["pending", "booked", "declined", "cancelled", "attended"]),
                 name="booking_status_valid",
             ),
+            # recording_book: one open (pending or booked) booking per NIK, also under concurrent
+            # bookings of the same citizen from two desks
+            models.UniqueConstraint(
+                fields=["nik"], condition=Q(status__in=["pending", "booked"]), name="booking_one_open_per_nik"
+            ),
         ]
         indexes = [
             # used by the recording desk's daily list

@@ -47,6 +47,16 @@ def managed_bidang(user: User) -> list[str]:
     return []
 
 
+def user_reads_office(user: User) -> bool:
+    """The kepala dinas: reads every bidang's staff pages (workload, recording), changes nothing."""
+    return user.role == User.Role.KEPALA_DINAS
+
+
+def readable_bidang(user: User) -> list[str]:
+    """Bidang whose staff pages the user may read: those they manage, every one for the kepala dinas."""
+    return list(Bidang.values) if user_reads_office(user) else managed_bidang(user)
+
+
 def user_works_recording(user: User) -> bool:
     """Who may book urgent recording slots and use the desk list: Dafduk staff and the admin."""
     if user.is_superuser or user.role == User.Role.ADMIN:
@@ -188,7 +198,7 @@ def workload_rows(user: User, *, now: datetime | None = None) -> QuerySet[User]:
         rota__status=Rota.Status.PUBLISHED,
     )
     return (
-        User.objects.filter(role=User.Role.PETUGAS, bidang__in=managed_bidang(user))
+        User.objects.filter(role=User.Role.PETUGAS, bidang__in=readable_bidang(user))
         .annotate(
             open_count=Count("assigned_applications", filter=open_q),
             overdue_count=Count(
@@ -236,12 +246,13 @@ def reassign_targets(user: User) -> QuerySet[User]:
 # --- rota --------------------------------------------------------------------------------------
 
 
-def rotas_for_user(user: User) -> QuerySet[Rota]:
-    return Rota.objects.filter(bidang__in=managed_bidang(user))
+def rotas_for_user(user: User, *, read_only: bool = False) -> QuerySet[Rota]:
+    """Rotas of the bidang the user manages; to read (list, print), also every one for the kepala dinas."""
+    return Rota.objects.filter(bidang__in=readable_bidang(user) if read_only else managed_bidang(user))
 
 
-def get_rota_for_user(user: User, pk: int, *, for_update: bool = False) -> Rota:
-    qs = rotas_for_user(user)
+def get_rota_for_user(user: User, pk: int, *, for_update: bool = False, read_only: bool = False) -> Rota:
+    qs = rotas_for_user(user, read_only=read_only)
     if for_update:
         qs = qs.select_for_update()
     try:
@@ -253,7 +264,7 @@ def get_rota_for_user(user: User, pk: int, *, for_update: bool = False) -> Rota:
 def rota_list(user: User) -> QuerySet[Rota]:
     """Rotas with their officer and office-day counts: one query."""
     return (
-        rotas_for_user(user)
+        rotas_for_user(user, read_only=True)
         .select_related("created_by")
         .annotate(
             officer_count=Count("assignments__officer", distinct=True),
@@ -514,7 +525,8 @@ def recording_calendar(*, start: date, days: int = 14) -> list[RecordingDayInfo]
 
 
 def bookings_for_user(user: User) -> QuerySet[RecordingBooking]:
-    if not user_works_recording(user):
+    """Dafduk staff and the admin, who work the bookings, and the kepala dinas, who reads them."""
+    if not (user_works_recording(user) or user_reads_office(user)):
         return RecordingBooking.objects.none()
     return RecordingBooking.objects.all()
 

@@ -20,21 +20,14 @@ from applications.validators import mask_nik, mask_phone
 from . import selectors, services
 from .forms import ReasonForm, RecordingApproveForm, RecordingBookingForm, RecordingCapForm
 from .models import RecordingBooking
-from .views_staff import _page
+from .views_staff import _page, allowed_if
 
-
-def recording_staff_required(view):
-    """Dafduk petugas and kepala bidang, and the admin; others get 403."""
-
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not selectors.user_works_recording(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+# Dafduk petugas and kepala bidang, and the admin, work the bookings; others get 403
+recording_staff_required = allowed_if(selectors.user_works_recording)
+# ...and the kepala dinas reads the lists (office-wide, read-only: the pages hide the actions)
+recording_reader_required = allowed_if(
+    lambda user: selectors.user_works_recording(user) or selectors.user_reads_office(user)
+)
 
 
 def _can_decide(user) -> bool:
@@ -60,7 +53,7 @@ def _parse_day(value: str | None) -> date | None:
         return None
 
 
-@recording_staff_required
+@recording_reader_required
 def recording_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     status = request.GET.get("status", "")
@@ -87,6 +80,7 @@ def recording_list(request: HttpRequest) -> HttpResponse:
             "can_decide": _can_decide(request.user),
             "cap_form": RecordingCapForm(initial={"day": today}) if _can_decide(request.user) else None,
             "default_cap": settings.URGENT_RECORDING_DAILY_CAP,
+            "can_book": selectors.user_works_recording(request.user),
         },
     )
 
@@ -222,6 +216,8 @@ def recording_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def recording_attend(request: HttpRequest, pk: int) -> HttpResponse:
     booking = selectors.get_booking_for_user(request.user, pk)
+    if not selectors.user_works_recording(request.user):
+        raise PermissionDenied
     try:
         services.recording_attend(actor=request.user, booking=booking)
     except services.RoutingError as exc:
@@ -263,7 +259,7 @@ def recording_cap(request: HttpRequest) -> HttpResponse:
     return redirect("routing:recording_list")
 
 
-@recording_staff_required
+@recording_reader_required
 def recording_desk(request: HttpRequest) -> HttpResponse:
     """The printable daily list for the recording desk (booked and already recorded)."""
     day = _parse_day(request.GET.get("tanggal")) or timezone.localdate()
@@ -277,5 +273,6 @@ def recording_desk(request: HttpRequest) -> HttpResponse:
             "bookings": bookings,
             "info": info if info and info.day == day else None,
             "office_address": settings.OFFICE_ADDRESS,
+            "can_attend": selectors.user_works_recording(request.user),
         },
     )

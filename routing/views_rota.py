@@ -25,13 +25,15 @@ from . import selectors, services
 from .forms import RotaDayForm, RotaGenerateForm, RotaMoveForm, RotaSwapForm
 from .models import Rota, ShiftAssignment
 from .rota import working_days
-from .views_staff import _page, manager_required
+from .views_staff import _page, manager_or_reader_required, manager_required
 
 
-@manager_required
+@manager_or_reader_required
 def rota_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.rota_list(request.user), per_page=25)
-    return render(request, "routing/staff/rota_list.html", {"page": page})
+    # the kepala dinas reads: each rota opens as its A4 print, not in the editor
+    can_edit = selectors.user_is_manager(request.user)
+    return render(request, "routing/staff/rota_list.html", {"page": page, "can_edit": can_edit})
 
 
 def _generate_initial(user: User) -> dict:
@@ -256,15 +258,21 @@ def rota_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("routing:rota_list")
 
 
-@manager_required
+@manager_or_reader_required
 def rota_print(request: HttpRequest, pk: int) -> HttpResponse:
-    rota = selectors.get_rota_for_user(request.user, pk)
+    rota = selectors.get_rota_for_user(request.user, pk, read_only=True)
     state = selectors.rota_state(rota)
     rows, _footer = selectors.rota_grid(state)
     return render(
         request,
         "routing/staff/rota_print.html",
-        {"rota": rota, "days": selectors.roster_days(state), "rows": rows, "state": state},
+        {
+            "rota": rota,
+            "days": selectors.roster_days(state),
+            "rows": rows,
+            "state": state,
+            "can_edit": selectors.user_is_manager(request.user),
+        },
     )
 
 

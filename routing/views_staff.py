@@ -23,17 +23,28 @@ from . import selectors, services
 from .forms import OfficerNumberForm, ReassignForm
 
 
-def manager_required(view):
-    """Kepala bidang and admin; everyone else gets 403 (anonymous users go to the login page)."""
+def allowed_if(check):
+    """A view decorator: anonymous users go to the login page, then 403 unless ``check(user)``."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not selectors.user_is_manager(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# kepala bidang and admin
+manager_required = allowed_if(selectors.user_is_manager)
+# ...and the kepala dinas, who reads (the page hides what it cannot do)
+manager_or_reader_required = allowed_if(
+    lambda user: selectors.user_is_manager(user) or selectors.user_reads_office(user)
+)
 
 
 def _page(request: HttpRequest, queryset, per_page: int = 50):
@@ -136,7 +147,7 @@ def number_poster(request: HttpRequest) -> HttpResponse:
 # --- workload and reassignment -----------------------------------------------------------------
 
 
-@manager_required
+@manager_or_reader_required
 def workload(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     page = _page(request, selectors.workload_rows(request.user, now=now), per_page=100)
@@ -153,6 +164,7 @@ def workload(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "week_start": timezone.localtime(selectors.week_start(now)).date(),
             "cap": settings.ASSIGNMENT_OPEN_CAP,
+            "can_reassign": selectors.user_is_manager(request.user),
         },
     )
 

@@ -192,10 +192,12 @@ def _revision_preview(application: Application) -> tuple[str, str] | None:
 
 
 def _decorate_attachments(application: Application, page) -> None:
-    """URLs and a caption (the requirement's name) for the viewer; no query."""
+    """URLs and a caption (the requirement's name) for the viewer; no query. The viewer shows a
+    photo's screen version when it has one (`screen_url`), the full file is `viewer_url`."""
     names = {row.requirement.pk: row.requirement.name for row in page.rows}
     for a in page.attachments:
         a.viewer_url = reverse("applications:attachment", args=[application.pk, a.pk])
+        a.screen_url = f"{a.viewer_url}?ukuran=layar" if a.screen else a.viewer_url
         a.thumb_url = reverse("applications:attachment_thumb", args=[application.pk, a.pk])
         a.caption = names.get(a.requirement_id, _("Lainnya"))
 

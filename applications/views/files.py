@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 
 from dukcapil.core.audit import audit_record
 
-from ..attachments import attachment_response
+from ..attachments import Variant, attachment_response
 from ..models import Attachment
 from ..selectors import get_application_for_user
 from .common import workspace_required
@@ -24,16 +24,19 @@ def _attachment_for(request, pk: int, attachment_pk: int) -> Attachment:
 @require_safe
 @workspace_required
 def attachment_file(request, pk: int, attachment_pk: int):
+    """The file, or with ?ukuran=layar its screen version (what the viewer shows; a download is
+    always the full file)."""
     attachment = _attachment_for(request, pk, attachment_pk)
     download = request.GET.get("unduh") == "1"
-    # thumbnails come with the page (audited there); a full file opened or downloaded is its own access
+    variant = Variant.SCREEN if request.GET.get("ukuran") == "layar" and not download else Variant.FULL
+    # thumbnails come with the page (audited there); a file opened or downloaded is its own access
     audit_record(
         request=request,
         action="download_attachment" if download else "view_attachment",
         obj=attachment,
         application=attachment.application,
     )
-    return attachment_response(attachment, download=download)
+    return attachment_response(attachment, variant=variant, download=download)
 
 
 @require_safe
@@ -42,4 +45,4 @@ def attachment_thumbnail(request, pk: int, attachment_pk: int):
     attachment = _attachment_for(request, pk, attachment_pk)
     if not attachment.thumbnail:
         raise Http404
-    return attachment_response(attachment, thumbnail=True)
+    return attachment_response(attachment, variant=Variant.THUMBNAIL)

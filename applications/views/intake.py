@@ -99,6 +99,8 @@ def intake(request):
                     return redirect("applications:detail", pk=application.pk)
     document_types = list(form.fields["document_type"].queryset.prefetch_related("requirements"))
     for document_type in document_types:
+        # every type's fieldset has its own "lainnya" box under the same field name: ids must differ
+        document_type.other_upload_id = f"{upload_field_name(None)}_{document_type.pk}"
         alternatives = requirement_alternatives(document_type.requirements.all())
         for requirement in document_type.requirements.all():
             requirement.alternatives = alternatives.get(requirement.pk, [])

@@ -13,6 +13,7 @@ from dukcapil.core.audit import audit_record
 from ..forms import NikSearchForm, QueueFilterForm
 from ..models import Application
 from ..selectors import (
+    COUNT_CAP,
     QueueFilters,
     queue_base,
     queue_filter_status,
@@ -80,7 +81,7 @@ def queue(request):
     filters = filters_from(form, user)
     now = timezone.now()
     base = queue_base(user=user, filters=filters, now=now)
-    counts = queue_status_counts(base)
+    counts = queue_status_counts(user=user, filters=filters, base=base)
     page = queue_page(
         queue_filter_status(base, filters.status),
         after=request.GET.get("setelah", ""),
@@ -93,7 +94,8 @@ def queue(request):
         {
             "form": form,
             "filters": filters,
-            "tabs": [(value, label, counts.get(value, 0)) for value, label in STATUS_TABS],
+            "tabs": [(value, label, counts[value]) for value, label in STATUS_TABS],
+            "count_cap": COUNT_CAP,
             "page": page,
             "rows": page.rows,
             "now": now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,10 @@ URGENT_REASONS = (
     Application.Urgency.TNI_POLRI,
     Application.Urgency.OTHER,
 )
+
+
+def _open_booking_exists() -> RoutingError:
+    return RoutingError(_("NIK ini sudah memiliki jadwal perekaman yang masih berlaku."))
 
 
 def _check_recording_day(day: date, *, today: date) -> None:
@@ -111,23 +115,30 @@ def recording_book(
     _check_recording_day(day, today=today or timezone.localdate())
     open_statuses = [RecordingBooking.Status.PENDING_APPROVAL, RecordingBooking.Status.BOOKED]
     if RecordingBooking.objects.filter(nik=nik, status__in=open_statuses).exists():
-        raise RoutingError(_("NIK ini sudah memiliki jadwal perekaman yang masih berlaku."))
+        raise _open_booking_exists()
 
     pending = urgency == Application.Urgency.OTHER
     if not pending:
         _claim_slot(day)
-    booking = RecordingBooking.objects.create(
-        date=day,
-        application=application,
-        name=name.strip(),
-        nik=nik,
-        whatsapp=whatsapp,
-        desa=desa,
-        urgency=urgency,
-        justification=justification.strip(),
-        status=RecordingBooking.Status.PENDING_APPROVAL if pending else RecordingBooking.Status.BOOKED,
-        created_by=actor,
-    )
+    try:
+        with transaction.atomic():  # savepoint: a concurrent booking of the same NIK wins the index
+            booking = RecordingBooking.objects.create(
+                date=day,
+                application=application,
+                name=name.strip(),
+                nik=nik,
+                whatsapp=whatsapp,
+                desa=desa,
+                urgency=urgency,
+                justification=justification.strip(),
+                status=RecordingBooking.Status.PENDING_APPROVAL
+                if pending
+                else RecordingBooking.Status.BOOKED,
+                created_by=actor,
+            )
+    except IntegrityError:
+        # raised out of the outer transaction, which rolls back the place claimed above
+        raise _open_booking_exists() from None
     if not pending:
         _tell_citizen(booking, "recording_booked")
     return booking

@@ -10,6 +10,8 @@
 //                              this label until the next page comes; on a link, the same until
 //                              the next page comes or, for a link with `download`, until the file
 //                              has arrived (fetched here, so the wait can be shown)
+//   data-width="42"            a progress bar's width in percent, also in content htmx swaps in
+//                              (set through element.style: the policy refuses style="" attributes)
 (function () {
   "use strict";
 
@@ -144,6 +146,17 @@
   if (problem) {
     problem.focus();
   }
+
+  function applyWidths(root) {
+    const bars = Array.from(root.querySelectorAll("[data-width]"));
+    if (root.matches && root.matches("[data-width]")) bars.push(root);
+    bars.forEach(function (bar) {
+      const percent = Math.min(100, Math.max(0, parseFloat(bar.dataset.width) || 0));
+      bar.style.width = percent + "%";
+    });
+  }
+  applyWidths(document);
+  document.addEventListener("htmx:load", function (event) { applyWidths(event.target); });
 
   // Back to a page from the browser's history cache: nothing is working any more.
   window.addEventListener("pageshow", function (event) {

@@ -1,5 +1,7 @@
-/* Attachment viewer of the application page: thumbnails, full size, zoom, rotate, PDFs inline,
- * and the verifier's keyboard shortcuts (J/K files, 1-4 verdicts, R rotate, +/- zoom, 0 fit).
+/* Attachment viewer of the application page: thumbnails, zoom (buttons, keys, two-finger pinch),
+ * rotate, PDFs inline, and the verifier's keyboard shortcuts (J/K files, 1-4 verdicts, R rotate,
+ * +/- zoom, 0 fit, U full size). A photo opens in its screen version (long side 1280 px, a quarter
+ * of the bytes); "Ukuran asli" loads the full file in its place, at the same size on screen.
  * Plain JS, no library. PDFs are framed; the file response itself carries a CSP sandbox. */
 (function () {
   "use strict";
@@ -17,6 +19,7 @@
   var openLink = root.querySelector("[data-viewer-open]");
   var downloadLink = root.querySelector("[data-viewer-download]");
   var imageTools = root.querySelector("[data-image-tools]");
+  var fullButton = root.querySelector("[data-viewer-full]");
   var checklistForm = document.querySelector("[data-checklist-form]");
 
   var state = { index: -1, zoom: 1, fit: true, rotation: 0 };
@@ -60,8 +63,11 @@
     title.textContent = item.dataset.title;
     subtitle.textContent = item.dataset.caption + (item.classList.contains("is-replaced") ? " · diganti" : "");
     counter.textContent = index + 1 + " / " + items.length;
-    openLink.href = item.dataset.src;
-    downloadLink.href = item.dataset.src + "?unduh=1";
+    openLink.href = item.dataset.full;
+    downloadLink.href = item.dataset.full + "?unduh=1";
+    var hasScreen = item.dataset.src !== item.dataset.full;
+    fullButton.hidden = !hasScreen || item.dataset.kind === "pdf";
+    fullButton.setAttribute("aria-pressed", "false");
     if (item.dataset.kind === "pdf") {
       img.hidden = true;
       canvas.hidden = true;
@@ -105,6 +111,38 @@
 
   function fit() { state.fit = true; layout(); }
 
+  // the full file in place of the screen version, keeping the size on screen and the rotation
+  function showFullSize() {
+    var item = items[state.index];
+    if (!item || fullButton.hidden || img.getAttribute("src") === item.dataset.full) return;
+    var shownWidth = img.naturalWidth * state.zoom;
+    img.onload = function () {
+      if (!state.fit && img.naturalWidth) state.zoom = shownWidth / img.naturalWidth;
+      layout();
+    };
+    img.src = item.dataset.full;
+    fullButton.setAttribute("aria-pressed", "true");
+  }
+
+  // two-finger pinch on the stage zooms the photo (the stage's touch-action leaves one-finger
+  // panning to the browser and keeps the page itself from zooming instead)
+  var pinch = null;
+  function spread(touches) {
+    return Math.hypot(touches[0].clientX - touches[1].clientX, touches[0].clientY - touches[1].clientY);
+  }
+  stage.addEventListener("touchstart", function (event) {
+    if (event.touches.length === 2 && !img.hidden) pinch = { start: spread(event.touches), zoom: state.zoom };
+  }, { passive: true });
+  stage.addEventListener("touchmove", function (event) {
+    if (!pinch || event.touches.length !== 2) return;
+    event.preventDefault();
+    state.fit = false;
+    state.zoom = Math.max(0.1, Math.min(8, pinch.zoom * spread(event.touches) / pinch.start));
+    layout();
+  }, { passive: false });
+  stage.addEventListener("touchend", function (event) { if (event.touches.length < 2) pinch = null; });
+  stage.addEventListener("touchcancel", function () { pinch = null; });
+
   var VERDICTS = { "1": "ok", "2": "missing", "3": "unreadable", "4": "invalid" };
   function setVerdict(key) {
     if (!checklistForm || !currentRequirement) return false;
@@ -143,6 +181,7 @@
   on("[data-viewer-fit]", fit);
   on("[data-viewer-rotate]", function () { rotate(90); });
   on("[data-viewer-rotate-left]", function () { rotate(-90); });
+  on("[data-viewer-full]", showFullSize);
   window.addEventListener("resize", function () { if (state.fit) layout(); });
 
   // fill buttons (common reject reasons) put their text into a textarea
@@ -173,6 +212,7 @@
       case "+": case "=": zoomBy(1.25); break;
       case "-": case "_": zoomBy(0.8); break;
       case "0": fit(); break;
+      case "u": case "U": showFullSize(); break;
       case "1": case "2": case "3": case "4": handled = setVerdict(event.key); break;
       default: handled = false;
     }

@@ -130,6 +130,29 @@ def test_viewer_lists_every_file_with_its_requirement_and_marks_replaced_ones(cl
 
 
 @pytest.mark.django_db
+def test_viewer_shows_a_large_photo_in_its_screen_version_with_the_full_size_at_hand(
+    client, officer, app, reqs
+):
+    with FileWriteGuard() as guard:
+        large, small = attachments_store(
+            application=app,
+            files=[
+                NewFile(requirement=reqs[0], clean=sanitize_upload(jpeg_upload("kk.jpg", size=(2000, 1500)))),
+                NewFile(requirement=reqs[2], clean=sanitize_upload(jpeg_upload("ktp.jpg"))),
+            ],
+            actor=officer,
+            source="intake",
+            guard=guard,
+        )
+    client.force_login(officer)
+    html = client.get(detail(app)).content.decode()
+    full = {a.pk: reverse("applications:attachment", args=[app.pk, a.pk]) for a in (large, small)}
+    assert f'data-src="{full[large.pk]}?ukuran=layar" data-full="{full[large.pk]}"' in html
+    assert f'data-src="{full[small.pk]}" data-full="{full[small.pk]}"' in html  # no screen version
+    assert "Ukuran asli" in html
+
+
+@pytest.mark.django_db
 def test_verdicts_are_saved_with_an_event_and_a_new_version(client, officer, app, reqs):
     _set_status(app, "verifying")
     client.force_login(officer)

@@ -312,3 +312,86 @@ def test_opening_or_downloading_a_file_is_audited_thumbnails_are_not(client, off
         ("view_attachment", str(photo.pk), app.pk, officer.pk),
         ("download_attachment", str(photo.pk), app.pk, officer.pk),
     ]
+
+
+# --- the viewer's screen version ----------------------------------------------------------------
+
+
+@pytest.fixture
+def large_photo(officer, doc_type, req, desa_a):
+    """An application with one phone-size photo (2000 × 1500) and one small one (900 × 600)."""
+    app = application_intake(
+        actor=officer,
+        data=_data(doc_type, desa_a),
+        files=[
+            NewFile(requirement=req, clean=sanitize_upload(jpeg_upload("kk.jpg", size=(2000, 1500)))),
+            NewFile(requirement=None, clean=sanitize_upload(jpeg_upload("kecil.jpg", size=(900, 600)))),
+        ],
+    )
+    return app, app.attachments.get(display_name="kk.jpg"), app.attachments.get(display_name="kecil.jpg")
+
+
+def _image(response) -> Image.Image:
+    return Image.open(io.BytesIO(b"".join(response.streaming_content)))
+
+
+@pytest.mark.django_db
+def test_a_large_photo_is_stored_with_a_screen_version_beside_it(large_photo, private_media):
+    app, photo, small = large_photo
+    assert photo.screen.name.startswith(f"attachments/{app.pk}/screen-")
+    assert not small.screen  # already screen-sized: shown as it is
+    with photo.screen.open("rb") as f:
+        assert max(Image.open(f).size) == 1280
+    # file, thumbnail and screen version of the first; file and thumbnail of the second
+    assert len(stored_files(private_media)) == 5
+
+
+@pytest.mark.django_db
+def test_viewer_gets_the_screen_version_and_the_full_size_stays_one_click_away(client, officer, large_photo):
+    from dukcapil.core.models import AuditEntry
+
+    app, photo, _ = large_photo
+    url = reverse("applications:attachment", args=[app.pk, photo.pk])
+    client.force_login(officer)
+    screen = client.get(url, {"ukuran": "layar"})
+    assert screen.status_code == 200 and screen["Content-Type"] == "image/jpeg"
+    assert screen["Content-Security-Policy"].startswith("sandbox") and "no-store" in screen["Cache-Control"]
+    assert _image(screen).size == (1280, 960)
+    assert _image(client.get(url)).size == (2000, 1500)
+    download = client.get(url, {"ukuran": "layar", "unduh": "1"})  # a download is always the full file
+    assert download["Content-Disposition"].startswith("attachment;") and _image(download).size == (2000, 1500)
+    # looking at the screen version is looking at the file: audited like the full size
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == [
+        "view_attachment",
+        "view_attachment",
+        "download_attachment",
+    ]
+
+
+@pytest.mark.django_db
+def test_without_a_screen_version_the_viewer_gets_the_full_file(client, officer, large_photo, stored):
+    """Small photos, PDFs and photos stored before screen versions existed answer with the file."""
+    app, photo, small = large_photo
+    Attachment.objects.filter(pk=photo.pk).update(screen="")  # as an older upload
+    other, _ = stored
+    pdf = other.attachments.get(kind="pdf")
+    client.force_login(officer)
+    for application, attachment in ((app, photo), (app, small), (other, pdf)):
+        response = client.get(
+            reverse("applications:attachment", args=[application.pk, attachment.pk]), {"ukuran": "layar"}
+        )
+        assert response.status_code == 200
+        assert response["Content-Type"] == attachment.content_type
+        with attachment.file.open("rb") as f:
+            assert b"".join(response.streaming_content) == f.read()
+
+
+@pytest.mark.django_db
+def test_screen_version_of_one_application_cannot_be_fetched_through_another(
+    client, officer, large_photo, stored
+):
+    app, photo, _ = large_photo
+    other, _ = stored
+    client.force_login(officer)
+    response = client.get(reverse("applications:attachment", args=[other.pk, photo.pk]), {"ukuran": "layar"})
+    assert response.status_code == 404

@@ -1,5 +1,8 @@
 """Intake: an officer registers a WhatsApp submission with its files per requirement."""
 
+import re
+from collections import Counter
+
 import pytest
 from django.urls import reverse
 
@@ -33,6 +36,23 @@ def test_form_offers_only_the_officers_bidang_and_groups_desa_by_kecamatan(
     for req in doc_type.requirements.all():
         assert f'name="files_{req.pk}" multiple' in html
     assert 'enctype="multipart/form-data"' in html
+
+
+@pytest.mark.django_db
+def test_every_html_id_on_the_form_is_unique(client, officer, doc_type, dafduk, desa_a):
+    """Each document type's fieldset has its own "lainnya" file box under the same field name
+    (files_other); its label, hint and error ids must still point at one element each."""
+    second = f.DocumentTypeFactory(code="kk-baru", name="KK baru", category=dafduk)
+    f.RequirementFactory(document_type=second, name="Surat pengantar RT/RW")
+    client.force_login(officer)
+    html = client.get(URL).content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert html.count('name="files_other"') == 2
+    assert [name for name, n in ids.items() if n > 1] == []
+    assert (
+        f'id="id_files_other_{second.pk}"' in html
+        and f'aria-describedby="help_files_other_{second.pk}"' in html
+    )
 
 
 @pytest.mark.django_db

@@ -150,10 +150,10 @@ def test_overdue_rows_stand_out_and_can_be_filtered(client, officer, apps):
 def test_status_tabs_show_counts_for_the_current_filters(client, officer, apps):
     client.force_login(officer)
     response = client.get(URL)
-    tabs = {value: count for value, _label, count in response.context["tabs"]}
+    tabs = {value: count.n for value, _label, count in response.context["tabs"]}
     assert tabs["open"] == 4 and tabs["received"] == 3 and tabs["verifying"] == 1
     assert tabs["handed_over"] == 1 and tabs["all"] == 5 and tabs["rejected"] == 0
-    narrowed = {v: n for v, _l, n in client.get(URL, {"urgency": "urgent"}).context["tabs"]}
+    narrowed = {v: c.n for v, _l, c in client.get(URL, {"urgency": "urgent"}).context["tabs"]}
     assert narrowed["open"] == 1 and narrowed["all"] == 1
 
 

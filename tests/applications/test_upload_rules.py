@@ -24,6 +24,7 @@ from applications.uploads import (
     sanitize_upload,
 )
 from tests import malicious_files as mf
+from tests.applications.workspace import jpeg_upload
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 # Marker segments that would carry metadata: APP1 (EXIF, XMP), APP2 (ICC), COM. In entropy-coded
@@ -86,10 +87,29 @@ def test_corpus_file_is_refused_with_indonesian_message_or_comes_out_clean(label
         assert (image.width, image.height) == (clean.width, clean.height)
         thumbnail = _assert_clean_jpeg(clean.thumbnail)
         assert max(thumbnail.size) <= uploads.THUMBNAIL_SIDE
+        if clean.screen is not None:
+            assert max(_assert_clean_jpeg(clean.screen).size) == uploads.SCREEN_SIDE
     else:
         assert clean.content.startswith(b"%PDF-")
-        assert clean.thumbnail is None
+        assert clean.thumbnail is None and clean.screen is None
         assert clean.page_count >= 1
+
+
+def test_a_large_photo_gets_a_screen_version_a_small_one_needs_none():
+    """The viewer's version: long side SCREEN_SIDE, clean, far lighter than the stored photo; a photo
+    already that small is shown as it is (no second copy)."""
+    large = sanitize_upload(jpeg_upload("kk.jpg", size=(2000, 1500)))
+    screen = _assert_clean_jpeg(large.screen)
+    assert screen.size == (uploads.SCREEN_SIDE, 960)
+    assert (large.width, large.height) == (2000, 1500)  # the stored file keeps its size
+    assert len(large.screen) < len(large.content) / 1.5
+    assert sanitize_upload(jpeg_upload("kk.jpg", size=(1280, 720))).screen is None
+    assert sanitize_upload(jpeg_upload("kk.jpg", size=(900, 600))).screen is None
+
+
+def test_the_screen_version_of_a_turned_photo_is_upright_too():
+    clean = sanitize_upload(SimpleUploadedFile("hp.jpg", mf.exif_jpeg_bytes((2000, 1500), orientation=6)))
+    assert _assert_clean_jpeg(clean.screen).size == (960, uploads.SCREEN_SIDE)
 
 
 def test_malicious_corpus_gives_fresh_files_for_every_case():

@@ -444,6 +444,20 @@ INLINE_SCRIPT_JS = """() => {
 }"""
 
 
+def csp_watch(page, found: list[str]) -> None:
+    """Note every message of the browser saying the Content Security Policy refused something, and
+    every uncaught script error (a script broken by a refused resource), as ``url: message``."""
+
+    def console(message):
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            where = message.location or {}
+            source = f" (from {where.get('url')}:{where.get('lineNumber')})" if where.get("url") else ""
+            found.append(f"{page.url}: {message.text}{source}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: found.append(f"{page.url}: script error: {error}"))
+
+
 def overflow(page) -> dict:
     return page.evaluate(OVERFLOW_JS)
 
@@ -452,10 +466,16 @@ def inline_script(page) -> list[str]:
     return page.evaluate(INLINE_SCRIPT_JS)
 
 
+def load_axe(page) -> None:
+    """Put axe-core into the page: evaluated through DevTools, since an inline <script> (Playwright's
+    add_script_tag) is refused by the page's Content Security Policy."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text() + "\n;true")
+
+
 def axe_problems(page) -> list[str]:
     """Serious and critical axe-core violations on the whole page (every rule axe runs by default)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+    load_axe(page)
     violations = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
             .filter(v => v.impact === 'serious' || v.impact === 'critical')

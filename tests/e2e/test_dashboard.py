@@ -19,10 +19,10 @@ from dukcapil.accounts.models import User
 from notifications.models import OutboxMessage
 from routing.models import DeliveryBatch, RecordingBooking, RecordingDay
 from tests import factories as f
+from tests.e2e.field_helpers import load_axe
 from tests.two_factor_support import browser_pass_two_factor
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def charts_drawn(page) -> int:
 
 def axe_violations(page) -> list[dict]:
     """Serious WCAG 2 AA problems inside <main> (the shared layout around it is checked elsewhere)."""
-    page.add_script_tag(path=str(AXE))
+    load_axe(page)
     return page.evaluate(
         """async () => (await axe.run('#main', {runOnly: ['wcag2a', 'wcag2aa']})).violations
               .filter(v => v.impact === 'serious' || v.impact === 'critical')

@@ -17,6 +17,7 @@ from dukcapil.accounts.models import User
 from dukcapil.core.models import BackgroundJob
 from routing.models import BatchItem, DeliveryBatch, Desa
 from tests import factories as f
+from tests.e2e.field_helpers import load_axe
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "dukcapil-demo"
@@ -59,12 +60,9 @@ def _shot(page, name: str, full_page: bool = True) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-
-
 def _axe(page, where: str = "#main") -> list[dict]:
     """Serious or critical WCAG 2 A/AA problems on the current page."""
-    page.add_script_tag(path=str(AXE))
+    load_axe(page)
     return page.evaluate(
         """async (where) => (await axe.run(where, {runOnly: ['wcag2a', 'wcag2aa']})).violations
               .filter(v => v.impact === 'serious' || v.impact === 'critical')

@@ -26,6 +26,7 @@ from tests.e2e.field_helpers import (
     PHONE,
     NetworkLog,
     axe_problems,
+    csp_watch,
     inline_script,
     login,
     overflow,
@@ -152,11 +153,13 @@ def survey(surveys: dict, site, page, role: str) -> dict[str, list[str]]:
     Steps per page: load it at 360×740, screenshot, measure sideways overflow; widen to 1366×768 (a
     phone turned, a laptop: the same page re-laid out), screenshot, measure again; look for inline
     script; check `lang`; run axe-core; press Tab three times and check each focus is visible. Every
-    request of the visit is checked for other hosts and web fonts.
+    request of the visit is checked for other hosts and web fonts; every page must come with the
+    Content Security Policy, and the browser must refuse nothing on it (console messages).
     """
     if role in surveys:
         return surveys[role]
-    found = {"layout": [], "requests": [], "inline": [], "axe": [], "focus": []}
+    found = {"layout": [], "requests": [], "inline": [], "axe": [], "focus": [], "csp": []}
+    csp_watch(page, found["csp"])
 
     def check_request(request):
         url = request.url
@@ -171,6 +174,8 @@ def survey(surveys: dict, site, page, role: str) -> dict[str, list[str]]:
         page.set_viewport_size(PHONE)
         response = page.goto(site.url + path, wait_until="load")
         assert response and response.ok, f"{path} answered {response and response.status}"
+        if "script-src 'self'" not in (response.headers.get("content-security-policy") or ""):
+            found["csp"].append(f"{path}: no Content-Security-Policy with script-src 'self'")
         for size in (PHONE, LAPTOP):
             if size is LAPTOP:
                 page.set_viewport_size(LAPTOP)
@@ -185,7 +190,11 @@ def survey(surveys: dict, site, page, role: str) -> dict[str, list[str]]:
         lang = page.evaluate("document.documentElement.lang")
         if not lang.startswith("id"):
             found["axe"].append(f'{path}: <html lang="{lang}">, expected "id"')
+        # axe-core itself adds inline styles while it checks (its own refusals, not the page's)
+        before_axe = len(found["csp"])
         found["axe"] += [f"{path}: {p}" for p in axe_problems(page)]
+        page.wait_for_timeout(50)  # console messages of the check arrive just after it
+        del found["csp"][before_axe:]
         page.evaluate("document.activeElement && document.activeElement.blur()")
         for _ in range(3):
             page.keyboard.press("Tab")
@@ -215,6 +224,58 @@ def test_pages_fetch_nothing_from_other_hosts_and_have_no_inline_script(site, pa
     found = survey(surveys, site, page, role)
     problems = found["requests"] + found["inline"]
     assert not problems, f"{role}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", list(ROLE_PAGES))
+def test_pages_work_under_the_content_security_policy(site, page, surveys, role):
+    """Every page of the role comes with the policy, and the browser refuses nothing on it: no
+    "Refused to … because it violates the following Content Security Policy directive" in the
+    console, no script error."""
+    problems = survey(surveys, site, page, role)["csp"]
+    assert not problems, f"{role}:\n" + "\n".join(problems)
+
+
+def test_admin_actions_and_the_manifest_work_under_the_content_security_policy(site, page):
+    """The pages the role walk does not reach: an admin action's intermediate page (after "Go"),
+    the admin's change form of a message template (its live preview script), and the batch
+    manifest with its nonce'd footer style."""
+    found: list[str] = []
+    csp_watch(page, found)
+    open_as(page, site, "admin")
+    page.set_viewport_size(LAPTOP)
+    page.goto(site.url + "/kelola/applications/application/")
+    page.locator("#result_list input.action-select").first.check()
+    page.locator('select[name="action"]').select_option("request_revision_action")
+    page.locator("#changelist-form button[name=index]").click()
+    page.wait_for_load_state("load")
+    assert page.locator(".action-page").count(), "the action did not open its intermediate page"
+    # admin.css (no inline <style> any more) lays the table out
+    assert page.locator(".action-page table").evaluate("t => getComputedStyle(t).width") != "auto"
+    assert page.locator(".action-page td").first.evaluate("td => getComputedStyle(td).verticalAlign") == "top"
+    shot(page, "csp-admin-action-page", full_page=False)
+    page.goto(site.url + "/kelola/notifications/messagetemplate/add/")
+    assert page.locator("#id_body").count(), "no message template form"
+    page.locator("#id_body").fill("Halo {nama}, berkas Anda sudah kami terima.")
+    shot(page, "csp-admin-message-template", full_page=False)
+    page.context.clear_cookies()
+    open_as(page, site, "petugas1")
+    response = page.goto(site.url + f"/rute/pengiriman/{site.scenario['batch']}/manifest/")
+    assert response and response.ok
+    assert "'nonce-" in response.headers["content-security-policy"]
+    # the static stylesheet applies: a white sheet of paper on a grey desk
+    assert (
+        page.locator(".sheet").evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(255, 255, 255)"
+    )
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(233, 236, 239)"
+    shot(page, "csp-manifest", full_page=False)
+    # progress bars get their width from data-width through common.js (no style="" allowed)
+    page.goto(site.url + "/rute/perekaman/")
+    widths = page.locator(".quota-bar .progress-bar").evaluate_all(
+        "bars => bars.map(b => [b.dataset.width, b.style.width])"
+    )
+    assert widths and all(style == f"{width}%" for width, style in widths), widths
+    assert any(width != "0" for width, _ in widths), widths  # the seeded recording day is booked
+    assert not found, "\n".join(found)
 
 
 @pytest.mark.parametrize(("role", "path", "name", "attribute", "expected"), MOBILE_KEYBOARDS)
@@ -455,7 +516,8 @@ LONG_ACTIONS = {
     "batches-for-every-desa": (
         "petugas1",
         "/rute/pengiriman/",
-        "button:has-text('Buat batch untuk semua desa')",
+        # by id: while it works the button says "Memulai…", so its own label no longer finds it
+        "#create-all-btn",
         None,
         "POST",
         True,
@@ -496,10 +558,10 @@ STAY_JS = """() => {
         pytest.param(
             name,
             marks=pytest.mark.xfail(
-                reason="admin bulk actions do not load common.js yet: no busy state (known gap)", strict=False
+                reason="no busy state yet (known gap, handled on another branch)", strict=False
             ),
         )
-        if name in ("admin-bulk-action", "batches-for-every-desa", "dashboard-xlsx")
+        if name in ("dashboard-xlsx",)
         else name
         for name in LONG_ACTIONS
     ],
@@ -572,3 +634,68 @@ def test_a_busy_download_link_is_busy_until_the_file_has_arrived(site, page):
     assert download.suggested_filename.endswith(".xlsx")
     assert Path(download.path()).read_bytes()[:2] == b"PK"  # an XLSX is a zip
     page.wait_for_function("a => !a.hasAttribute('aria-busy')", arg=link.element_handle())
+
+
+# --- 1b. the viewer on a phone ---------------------------------------------------------------
+
+IMAGE_BOX_JS = """() => { const img = document.querySelector('[data-viewer-image]');
+  const r = img.getBoundingClientRect();
+  return {width: r.width, natural: img.naturalWidth, src: img.getAttribute('src'),
+          transform: img.style.transform, scale: window.visualViewport.scale}; }"""
+
+
+def test_the_viewer_pinch_zooms_rotates_and_opens_the_full_size_on_a_phone(site, browser):
+    """On a touch phone (360×740, is_mobile, has_touch) the application page's viewer shows the
+    photo's screen version; a two-finger pinch on it zooms the photo (not the page), the zoom and
+    rotate buttons work by tap, and "Ukuran asli" swaps in the full file at the same size."""
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        login(page, site.url, "petugas1")
+        page.goto(site.url + f"/permohonan/{site.scenario['application']}/")
+        stage = page.locator("[data-viewer-stage]")
+        page.wait_for_function("() => document.querySelector('[data-viewer-image]').naturalWidth > 0")
+        first = page.evaluate(IMAGE_BOX_JS)
+        assert "ukuran=layar" in first["src"] and first["natural"] == 1280, first
+        assert stage.evaluate("el => getComputedStyle(el).touchAction") == "pan-x pan-y"
+
+        # two fingers 40 px apart, spread to 190 px apart, in the middle of the stage
+        box = stage.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        cdp = context.new_cdp_session(page)
+
+        def touch(kind, gap=None):
+            points = (
+                []
+                if gap is None
+                else [{"x": x - gap / 2, "y": y, "id": 0}, {"x": x + gap / 2, "y": y, "id": 1}]
+            )
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        touch("touchStart", 40)
+        for gap in range(60, 200, 15):
+            touch("touchMove", gap)
+        touch("touchEnd")
+        pinched = page.evaluate(IMAGE_BOX_JS)
+        assert pinched["width"] > first["width"] * 3, (first, pinched)
+        assert pinched["scale"] == 1, "the page zoomed instead of the photo"
+        shot(page, "viewer-phone-pinched", full_page=False)
+
+        page.locator("[data-viewer-fit]").tap()
+        fitted = page.evaluate(IMAGE_BOX_JS)["width"]
+        page.locator("[data-viewer-zoom-in]").tap()
+        assert page.evaluate(IMAGE_BOX_JS)["width"] == pytest.approx(fitted * 1.25, rel=0.02)
+        page.locator("[data-viewer-rotate]").tap()
+        assert "rotate(90deg)" in page.evaluate(IMAGE_BOX_JS)["transform"]
+
+        before = page.evaluate(IMAGE_BOX_JS)
+        full = page.locator("[data-viewer-full]")
+        assert full.is_visible() and full.inner_text().strip() == "Ukuran asli"
+        full.tap()
+        page.wait_for_function("() => document.querySelector('[data-viewer-image]').naturalWidth === 2000")
+        after = page.evaluate(IMAGE_BOX_JS)
+        assert "ukuran" not in after["src"] and full.get_attribute("aria-pressed") == "true"
+        assert after["width"] == pytest.approx(before["width"], abs=2)  # the same size on screen, sharper
+        shot(page, "viewer-phone-full-size", full_page=False)
+    finally:
+        context.close()

@@ -10,11 +10,11 @@ from PIL import Image, ImageDraw, ImageFont
 from playwright.sync_api import expect
 
 from applications.models import Application, Attachment, Requirement
+from tests.e2e.field_helpers import load_axe
 from tests.factories import DEMO_PASSWORD, make_nik, make_no_kk
 from tests.malicious_files import real_pdf_bytes
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 TYPE_NAME = "KTP-el cetak ulang (hilang/rusak)"
 
 
@@ -58,7 +58,7 @@ def _shot(page, name: str) -> None:
 
 def _axe(page) -> list[str]:
     """Serious and critical axe-core (WCAG 2 A/AA) violations on the page."""
-    page.add_script_tag(path=str(AXE))
+    load_axe(page)
     violations = page.evaluate(
         """async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})).violations
             .filter(v => v.impact === 'serious' || v.impact === 'critical')

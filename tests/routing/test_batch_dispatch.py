@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from applications.models import Application, ApplicationEvent
 from applications.services import WorkflowError
@@ -169,3 +169,15 @@ def test_dispatch_queues_the_manifest_pdf_after_commit(
         )
     batch.refresh_from_db()
     assert batch.pdf and batch.pdf_version == batch.version
+
+
+def test_dispatch_message_names_the_dispatch_date_not_today(officer, desa_a, doc_type):
+    batch = batch_with(officer=officer, desa=desa_a, document_type=doc_type, n=1)
+    today = timezone.localdate()
+    sent_on = today - timedelta(days=2)
+
+    delivery.batch_dispatch(actor=officer, batch=batch, courier=officer, dispatch_date=sent_on)
+
+    body = OutboxMessage.objects.get(application__batch_items__batch=batch, event="dispatched").body
+    assert formats.date_format(sent_on, "j F Y") in body
+    assert formats.date_format(today, "j F Y") not in body

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
 from applications.services import WorkflowError
+from notifications.models import OutboxMessage
 from routing import delivery
 from routing.delivery import StaleBatch
 from routing.models import BatchItem, DeliveryBatch
@@ -204,3 +205,33 @@ def test_every_change_bumps_the_batch_version(officer, pemdes_a, desa_a, doc_typ
     versions.append(batch.version)
 
     assert versions == sorted(set(versions)), versions
+
+
+def test_a_returned_document_keeps_the_time_it_was_first_ready(received, pemdes_a):
+    item = _first(received)
+    first_ready = timezone.now() - timedelta(days=9)
+    Application.objects.filter(pk=item.application_id).update(ready_at=first_ready)
+
+    delivery.batch_return_item(actor=pemdes_a, item=item, reason="Salah desa")
+
+    app = Application.objects.get(pk=item.application_id)
+    assert app.status == Application.Status.READY and app.ready_at == first_ready
+
+
+def test_a_returned_document_sends_no_second_ready_message_and_travels_again(received, pemdes_a, officer):
+    item = _first(received)
+    app = item.application
+    before = set(OutboxMessage.objects.filter(application=app).values_list("pk", flat=True))
+
+    delivery.batch_return_item(actor=pemdes_a, item=item, reason="Salah desa")
+    app.refresh_from_db()
+    new_batch = delivery.batch_add_item(actor=officer, application=app)
+
+    # back at the office and in a new batch: the citizen hears nothing yet ("ready" was said once)
+    assert set(OutboxMessage.objects.filter(application=app).values_list("pk", flat=True)) == before
+    delivery.batch_dispatch(
+        actor=officer, batch=new_batch, courier=officer, dispatch_date=timezone.localdate()
+    )
+    # the new journey is the news: a second dispatch message, still no "ready" one
+    events = list(OutboxMessage.objects.filter(application=app).values_list("event", flat=True))
+    assert events.count("dispatched") == 2 and "ready_pemdes" not in events

@@ -82,8 +82,20 @@ def test_batch_list_shows_how_many_ready_documents_wait(client, officer, desa_a,
     ready_app(desa=desa_b, document_type=doc_type)
     client.force_login(officer)
     response = client.get(reverse("routing:batch_list"))
-    assert response.context["ready"] == {"documents": 3, "desa": 2}
+    assert response.context["ready"] == {"documents": 3, "more": False, "desa": 2}
     assert "Buat batch untuk semua desa" in response.content.decode()
+
+
+def test_batch_list_counts_waiting_documents_up_to_a_cap_and_every_desa(
+    client, officer, desa_a, desa_b, doc_type, monkeypatch
+):
+    monkeypatch.setattr("routing.delivery_selectors.READY_COUNT_CAP", 2)
+    for desa in (desa_a, desa_a, desa_b):
+        ready_app(desa=desa, document_type=doc_type)
+    client.force_login(officer)
+    response = client.get(reverse("routing:batch_list"))
+    assert response.context["ready"] == {"documents": 2, "more": True, "desa": 2}
+    assert "Lebih dari 2 dokumen siap dikirim" in response.content.decode()
 
 
 def test_batch_list_query_count_does_not_grow_with_batches(
@@ -98,8 +110,9 @@ def test_batch_list_query_count_does_not_grow_with_batches(
             batch_with(officer=officer, desa=desa, document_type=doc_type, status="dispatched")
 
     build(2)
-    # session, user; page count, tab counts, ready summary, page rows (desa, kecamatan, courier joined;
-    # item counts as subqueries); session save (savepoint, update, release)
+    # session, user; page count, tab counts, ready documents (capped), desa with ready documents,
+    # page rows (desa, kecamatan, courier joined; item counts as subqueries); session save
+    # (savepoint, update, release)
     with django_assert_num_queries(LIST_QUERIES):
         client.get(url)
     build(8)
@@ -107,7 +120,7 @@ def test_batch_list_query_count_does_not_grow_with_batches(
         assert client.get(url).status_code == 200
 
 
-LIST_QUERIES = 9
+LIST_QUERIES = 10
 
 
 def test_batch_list_and_portal_count_each_batchs_items_by_status(client, officer, pemdes_a, desa_a, doc_type):
@@ -355,7 +368,11 @@ def test_manifest_print_page_is_the_pdf_template_with_a_toolbar(client, officer,
     response = client.get(reverse("routing:batch_manifest", args=[batch.pk]))
     body = response.content.decode()
     assert "routing/delivery/manifest.html" in [t.name for t in response.templates]
-    assert "window.print()" in body and "size: A4" in body and "table-header-group" in body
+    # the print button is wired by common.js; the look comes from the static stylesheet, the page
+    # footer naming the batch from the one inline style, allowed by the request's CSP nonce
+    assert "data-print" in body and "js/common.js" in body and "css/manifest.css" in body
+    nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<style nonce="{nonce}">' in body and "size: A4" in body
     assert 'class="navbar' not in body  # no site navigation on paper
     assert AuditEntry.objects.filter(action="manifest_print", object_id=str(batch.pk)).exists()
 

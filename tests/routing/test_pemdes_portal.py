@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from applications.models import Application
 from notifications.models import OutboxMessage
@@ -15,6 +15,7 @@ from tests.routing.delivery_helpers import batch_with
 pytestmark = pytest.mark.django_db
 
 MISSING = 987654
+NBSP = "\xa0"  # timesince joins number and unit with a no-break space
 
 
 @pytest.fixture
@@ -137,6 +138,19 @@ def test_portal_home_shows_incoming_waiting_overdue_and_history_of_own_desa_only
     assert [b.pk for b in response.context["incoming"]] == [incoming.pk]
     assert {i.batch_id for i in response.context["overdue"]} == {old.pk}
     assert late_name in body and "lebih dari 14 hari" in body
+    # the row links (formatted from one reversal per name) lead where reverse() would
+    late = response.context["overdue"][0]
+    for url in (
+        reverse("routing:batch_detail", args=[incoming.pk]),
+        reverse("routing:batch_detail", args=[old.pk]),
+        reverse("routing:batch_hand_over_item", args=[old.pk, late.pk]),
+        reverse("routing:batch_return_item", args=[old.pk, late.pk]),
+    ):
+        assert f'href="{url}"' in body, url
+    # "at the desa since": the day it arrived and how long ago (made once per batch)
+    old.refresh_from_db()
+    arrived = formats.date_format(timezone.localtime(old.received_at), "j M Y")
+    assert f"{arrived} (2{NBSP}minggu, 6{NBSP}hari)" in body  # received 20 days ago
 
 
 def test_waiting_days_come_from_the_setting(client, settings, officer, pemdes_a, desa_a, doc_type):

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -142,6 +143,18 @@ def test_same_nik_cannot_hold_two_open_bookings(officer, desa_a, staffed):
     book(officer, desa_a, nik=nik)
     with pytest.raises(services.RoutingError, match="sudah memiliki jadwal"):
         book(officer, desa_a, nik=nik)
+
+
+def test_database_refuses_a_second_open_booking_of_one_nik(officer, desa_a, staffed):
+    nik = f.make_nik(serial=78)
+    first = book(officer, desa_a, nik=nik)
+    fields = {"date": DAY, "name": "Warga", "whatsapp": "+6281234567891", "desa": desa_a, "urgency": "bpjs"}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RecordingBooking.objects.create(nik=nik, status="pending", created_by=officer, **fields)
+    # closed bookings do not count: after a cancel the citizen can be booked again
+    services.recording_cancel(actor=officer, booking=first, reason="Salah tanggal")
+    RecordingBooking.objects.create(nik=nik, status="cancelled", created_by=officer, **fields)
+    assert book(officer, desa_a, nik=nik).status == RecordingBooking.Status.BOOKED
 
 
 def test_only_dafduk_staff_book(officer_capil, pemdes_a, desa_a, staffed):
@@ -484,3 +497,24 @@ def test_the_same_harness_catches_a_naive_check_then_insert(officer, desa_a, set
     print(f"naive check-then-insert accepted {len(accepted)} of {SIMULTANEOUS} with a cap of 20")
     assert len(accepted) > 20, "the naive version held the cap: the harness would not catch the race"
     assert RecordingBooking.objects.filter(date=DAY).count() == len(accepted)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_bookings_of_one_nik_keep_one_and_explain_the_rest(officer, desa_a, settings):
+    """Two desks booking the same citizen at once: the pre-check passes for all of them, the
+    partial unique index keeps one, the others get the Indonesian message and free their place."""
+    settings.URGENT_RECORDING_DAILY_CAP = 20
+    staff_day(DAY)
+    nik = f.make_nik(serial=4242)
+    from tests.routing.concurrency import run_concurrently
+
+    results = run_concurrently(lambda i: book(officer, desa_a, nik=nik, name=f"Warga {i}"), 16, threads=16)
+
+    accepted = [r for r in results if isinstance(r, RecordingBooking)]
+    refused = [r for r in results if isinstance(r, services.RoutingError)]
+    assert len(accepted) == 1 and len(refused) == 15, [r for r in results if r not in accepted][:3]
+    assert all("sudah memiliki jadwal perekaman" in str(r) for r in refused)
+    assert RecordingBooking.objects.filter(nik=nik).count() == 1
+    assert RecordingDay.objects.get(date=DAY).booked == 1
+    assert OutboxMessage.objects.filter(event="recording_booked").count() == 1
