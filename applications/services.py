@@ -195,6 +195,10 @@ def application_transition(
         if claimed != 1:
             raise _stale_error(application)
         application.refresh_from_db()
+        if transition.target == Application.Status.REVISION_REQUIRED and application.revision_count == 1:
+            from reports.services import summary_revision_counted
+
+            summary_revision_counted(application)  # the dashboard's summary of its intake day
         ApplicationEvent.objects.create(
             application=application,
             actor=actor,

@@ -134,7 +134,7 @@ def _kpis(dash: Dashboard) -> list[dict]:
         {
             "label": _("Tepat waktu"),
             "value": "–" if share is None else formats.number_format(share * 100, 0) + "%",
-            "sub": _("median %(d)s hari") % {"d": formats.number_format(whole.median_days, 1)}
+            "sub": _("median %(d)s hari") % {"d": whole.median_days}
             if whole.median_days is not None
             else _("belum ada yang selesai"),
             "tone": "warning" if share is not None and share < 0.8 else "",

@@ -299,6 +299,17 @@ def dashboard(b: Bench):
     return b.page("kabid.dafduk", b.url("applications:dashboard"))
 
 
+@measure("dashboard_year", "Kepala bidang dashboard (kabid.dafduk, the last 366 days)")
+def dashboard_year(b: Bench):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    query = f"?date_from={today - timedelta(days=365)}&date_to={today}"
+    return b.page("kabid.dafduk", b.url("applications:dashboard") + query)
+
+
 @measure("dashboard_xlsx", "Dashboard XLSX export, every table (kabid.dafduk)")
 def dashboard_xlsx(b: Bench):
     return b.page("kabid.dafduk", b.url("applications:dashboard_xlsx", "semua"))

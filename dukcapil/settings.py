@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "routing",
     "applications",
     "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # routing.tasks is found by autodiscovery; the staff tasks live in a second module
 CELERY_IMPORTS = ["routing.tasks_staff"]
 CELERY_BEAT_SCHEDULE = {
+    # the dashboard's daily summaries: every day that is over (hourly, so a missed run catches up)
+    "reports-refresh": {
+        "task": "reports.tasks.summaries_refresh_task",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
     # the evening before an office day, each officer on the published rota gets a reminder
     "shift-reminders": {
         "task": "routing.tasks_staff.shift_reminders_send",

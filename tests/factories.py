@@ -249,7 +249,8 @@ class RecordingBookingFactory(factory.django.DjangoModelFactory):
 
     date = date(2026, 12, 1)
     name = "Warga Mendesak"
-    nik = factory.LazyFunction(make_nik)
+    # a NIK of its own per booking: one open booking per NIK (routing 0003), random serials collided
+    nik = factory.Sequence(lambda n: make_nik(serial=n % 10000))
     whatsapp = "+6281234567891"
     desa = factory.SubFactory(DesaFactory)
     urgency = Application.Urgency.BPJS

@@ -4,18 +4,23 @@ Modules: `rows` (constants, filters, scope and the result rows), `figures` (the 
 `tables` (the figures as tables for the page and the downloads), `charts` (Chart.js configs),
 `xlsx` (the workbook).
 
-No summary table: every figure is a grouped query over `Application` (and its neighbours) narrowed
-by an index, so the numbers are always exactly what the raw data says and the query count does not
-grow with the data. The queries, in order (see `figures.dashboard_build`):
+History figures (intake, finished, turnaround, revisions, intake per desa) read the daily
+summaries of the `reports` app for the days that are over and summarised, and the raw rows for the
+days after its marker (today, normally): see reports/__init__.py. `history` groups the raw rows the
+same way for both. Current-state figures are grouped queries over the open applications. The
+query count does not grow with the data. The queries, in order (see `figures.dashboard_build`):
 
- 1. intake: created in the range, grouped by local day and document type (with the revised count)
- 2. finished: ready in the range, grouped by local day and officer
- 3. turnaround: ready in the range, per document type (PostgreSQL: percentile_cont; others: raw values)
- 4. turnaround of all types together (PostgreSQL only; elsewhere taken from 3)
- 5. open backlog: grouped by status and officer, with overdue, urgent and aging-bucket counts
+ 0. the summaries' marker (the last summarised day)
+ 1. intake: created after the marker, grouped by day and document type (with the revised count),
+    then TypeDay over the summarised days (intake, revised and finished per day and type)
+ 2. finished: ready after the marker, per day and officer, then OfficerDay over the summarised days
+ 3. turnaround: ready after the marker, per document type, whole days and within, then TurnaroundDay
+ 5. open backlog: grouped by status, officer and desa, with overdue, urgent and aging-bucket
+    counts (one scan gives the backlog, per-officer and per-desa open figures)
  6. requirements most often not accepted (missing, unreadable, invalid), top N
  7. the officers (active petugas of the scope plus anyone holding work in it)
- 8-9. per desa: open and overdue now, then received in the range (kecamatan are summed from these)
+ 8-9. per desa: received after the marker, then DesaDay; the names of the desa with open
+    applications (kecamatan are summed from the desa)
  10-11. urgent recording quota: bookings per day, and the days with their own cap (Dafduk only)
  12. delivery batches dispatched but not yet confirmed by the desa
  13-14. failed WhatsApp notifications: counts by event and status, and the latest few
@@ -24,18 +29,20 @@ Definitions (the tests recompute each of them naively from the rows):
 - a day is a calendar day in the office's time zone; the range is [date_from 00:00, date_to+1 00:00)
 - open: status not handed over, rejected or cancelled; overdue: open and due_at < now
 - age of an open application: whole days since created_at; buckets 0–3, 4–7, 8–14, 15–30, >30
-- finished: ready_at inside the range; turnaround: ready_at − created_at in days; "within the
-  service level": ready_at <= due_at (the deadline fixed at intake)
-- median and p90 follow PostgreSQL's percentile_cont (linear interpolation between the two
-  nearest values)
+- finished: ready_at inside the range; turnaround: ready_at − created_at in whole days (rounded
+  down); "within the service level": ready_at <= due_at (the deadline fixed at intake)
+- median and p90 follow PostgreSQL's percentile_disc over the whole days (the first value whose
+  cumulative share reaches 50% / 90%), which the summaries' histograms give exactly
+- a summary lacking a filter's dimension (kecamatan: turnaround and per-officer throughput;
+  document type: intake per desa) makes that figure read the whole range raw
 - revision rate: share of the applications received in the range with revision_count > 0
 """
 
 from .figures import (
-    PercentilesCont,
+    HistoryWindow,
     dashboard_build,
     days_between,
-    percentile_cont,
+    percentile_disc,
     quota_window,
     top_with_rest,
 )
@@ -86,7 +93,7 @@ __all__ = [
     "FailedCountRow",
     "MissingRow",
     "OfficerRow",
-    "PercentilesCont",
+    "HistoryWindow",
     "QuotaRow",
     "RevisionRow",
     "StatusRow",
@@ -96,7 +103,7 @@ __all__ = [
     "dashboard_bidang",
     "dashboard_build",
     "days_between",
-    "percentile_cont",
+    "percentile_disc",
     "quota_window",
     "top_with_rest",
 ]

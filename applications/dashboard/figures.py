@@ -1,24 +1,25 @@
 """Every figure of the dashboard from the raw rows, in a fixed number of queries (see the package docstring)."""
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
-from django.db.models.aggregates import Aggregate
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dukcapil.accounts.models import Bidang, User
 from notifications.models import OutboxMessage
-from routing.models import BatchItem, DeliveryBatch, Desa, Kecamatan, RecordingBooking, RecordingDay
+from reports.selectors import desa_intake, officer_finished, summary_through, turnaround_counts, type_days
+from routing.models import BatchItem, DeliveryBatch, Desa, RecordingBooking, RecordingDay
 
 from ..models import Application, DocumentType, RequirementCheck
 from ..selectors import OPEN_Q
+from .history import created_groups, ready_groups, turnaround_groups
 from .rows import (
     AGING_BUCKETS,
     LATEST_FAILED,
@@ -46,47 +47,22 @@ from .rows import (
     local_midnight,
 )
 
-# --- percentile ----------------------------------------------------------------------------------
+# --- percentile ---------------------------------------------------------------------------------
 
 
-class PercentilesCont(Aggregate):
-    """PostgreSQL's percentile_cont(ARRAY[p, ...]) WITHIN GROUP (ORDER BY expr): several percentiles
-    from one sort of the group (a list, in the order of `fractions`)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, fractions: tuple[float, ...], **extra):
-        if not fractions or not all(0 <= p <= 1 for p in fractions):
-            raise ValueError("fractions must lie within [0, 1]")
-        from django.contrib.postgres.fields import ArrayField
-
-        super().__init__(
-            expression,
-            fractions=", ".join(repr(float(p)) for p in fractions),
-            output_field=ArrayField(FloatField()),
-            **extra,
-        )
-
-
-def percentile_cont(values: list[float], p: float) -> float | None:
-    """The same as PostgreSQL's percentile_cont: linear interpolation at position p·(n−1) of the sorted values."""
-    if not values:
+def percentile_disc(histogram: dict[int, int], p: float) -> int | None:
+    """PostgreSQL's percentile_disc over a histogram {value: count}: the first value, in order, whose
+    cumulative count reaches p·n (at least the first value)."""
+    n = sum(histogram.values())
+    if not n:
         return None
-    ordered = sorted(values)
-    position = p * (len(ordered) - 1)
-    low = math.floor(position)
-    high = math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def _duration_days():
-    # ready_at − created_at as an interval; its length in seconds, then days
-    return Func(
-        F("ready_at") - F("created_at"),
-        template="EXTRACT(EPOCH FROM %(expressions)s) / 86400.0",
-        output_field=FloatField(),
-    )
+    rank = max(1, math.ceil(Fraction(str(p)) * n))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: the counts add up to n")
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -98,11 +74,13 @@ def dashboard_build(
     filters: DashboardFilters,
     document_types: Iterable[DocumentType],
     now: datetime | None = None,
+    summaries: bool = True,
 ) -> Dashboard:
     """Every figure of the dashboard for what `user` may see (see the module docstring for the queries).
 
     `document_types` is the list the filter form already loaded (names and service levels); passing
-    it in saves a query.
+    it in saves a query. `summaries=False` reads every figure from the raw rows (the reference the
+    summaries are checked against: `manage.py reports_check`).
     """
     now = now or timezone.now()
     bidang = dashboard_bidang(user, filters)
@@ -110,16 +88,16 @@ def dashboard_build(
     scoped = dashboard_applications(bidang=bidang, filters=filters)
     start, end = local_midnight(filters.date_from), local_midnight(filters.date_to + timedelta(days=1))
     in_range = Q(created_at__gte=start, created_at__lt=end)
-    ready_in_range = Q(ready_at__gte=start, ready_at__lt=end)
+    window = HistoryWindow.of(filters, summary_through() if summaries else None, start, end)
 
     days = {d: DayRow(day=d) for d in filters.days}
-    revisions = _intake(scoped.filter(in_range), days, types)
-    finished_by_officer = _finished(scoped.filter(ready_in_range), days)
-    turnaround, turnaround_all = _turnaround(scoped.filter(ready_in_range), types)
-    backlog, open_by_officer = _backlog(scoped.filter(OPEN_Q), now)
+    revisions = _intake(scoped, window, bidang, filters, days, types)
+    finished_by_officer = _finished(scoped, window, bidang, filters, days)
+    turnaround, turnaround_all = _turnaround(scoped, window, bidang, filters, types)
+    backlog, open_by_officer, open_by_desa = _backlog(scoped.filter(OPEN_Q), now)
     missing = _missing(scoped.filter(in_range))
     officers = _officers(bidang, open_by_officer, finished_by_officer)
-    kecamatan, desa = _areas(scoped, in_range, now)
+    kecamatan, desa = _areas(scoped, window, bidang, filters, open_by_desa)
     quota = _quota(filters, now) if bidang in ("", Bidang.DAFDUK) else None
     batches, batches_more = _batches(bidang, filters, now)
     failed_counts, failed_latest = _failed(bidang, filters, start, end)
@@ -144,114 +122,140 @@ def dashboard_build(
     )
 
 
-def _intake(qs: QuerySet[Application], days: dict[date, DayRow], types: dict) -> list[RevisionRow]:
-    """Query 1: received per day and, from the same rows, the revision rate per document type."""
+@dataclass(frozen=True)
+class HistoryWindow:
+    """Which days of the range come from the summaries (first..last) and which from the raw rows.
+
+    The summarised days are the range's days up to the marker; the raw part is [live_start, end):
+    the days after the marker (today, normally). `full` is the whole range, for a figure whose
+    summary does not carry one of the filters.
+    """
+
+    first: date | None
+    last: date | None
+    live_start: datetime
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, filters: DashboardFilters, through: date | None, start: datetime, end: datetime):
+        if through is None or through < filters.date_from:
+            return cls(None, None, start, start, end)
+        last = min(through, filters.date_to)
+        return cls(filters.date_from, last, local_midnight(last + timedelta(days=1)), start, end)
+
+    @property
+    def summarised(self) -> bool:
+        return self.first is not None
+
+    def created(self, *, live: bool = True) -> Q:
+        return Q(created_at__gte=self.live_start if live else self.start, created_at__lt=self.end)
+
+    def ready(self, *, live: bool = True) -> Q:
+        return Q(ready_at__gte=self.live_start if live else self.start, ready_at__lt=self.end)
+
+    def summary(self, bidang: str, filters: DashboardFilters) -> dict:
+        return {"bidang": bidang, "filters": filters, "first": self.first, "last": self.last}
+
+
+def _intake(
+    qs: QuerySet[Application],
+    window: HistoryWindow,
+    bidang: str,
+    filters: DashboardFilters,
+    days: dict[date, DayRow],
+    types: dict,
+) -> list[RevisionRow]:
+    """Received per day and the revision rate per document type: TypeDay for the summaries' days,
+    then the raw rows of the days after them (the whole range raw with a kecamatan filter, which
+    TypeDay does not carry). Fills `days[...].finished` from TypeDay too (see `_finished`)."""
+    use_summary = window.summarised and not filters.kecamatan_id
+    rows = created_groups(qs.filter(window.created(live=use_summary)))
+    if use_summary:
+        summary = type_days(**window.summary(bidang, filters))
+        rows += summary
+        for row in summary:
+            if row["day"] in days:
+                days[row["day"]].finished += row["finished"]
     per_type: dict[int, RevisionRow] = {}
-    rows = (
-        qs.annotate(day=TruncDate("created_at"))
-        .order_by()
-        .values("day", "document_type_id")
-        .annotate(n=Count("id"), revised=Count("id", filter=Q(revision_count__gt=0)))
-    )
     for row in rows:
+        if not row["intake"]:
+            continue
         if row["day"] in days:
-            days[row["day"]].intake += row["n"]
+            days[row["day"]].intake += row["intake"]
         type_id = row["document_type_id"]
         entry = per_type.get(type_id)
         if entry is None:
             entry = per_type[type_id] = RevisionRow(
                 document_type_id=type_id, name=_type_name(types, type_id), intake=0, revised=0
             )
-        entry.intake += row["n"]
+        entry.intake += row["intake"]
         entry.revised += row["revised"]
     return sorted(per_type.values(), key=lambda r: (-(r.rate or 0), -r.intake, r.name))
 
 
-def _finished(qs: QuerySet[Application], days: dict[date, DayRow]) -> dict[int | None, int]:
-    """Query 2: finished (ready) per day, and per officer from the same rows."""
+def _finished(
+    qs: QuerySet[Application],
+    window: HistoryWindow,
+    bidang: str,
+    filters: DashboardFilters,
+    days: dict[date, DayRow],
+) -> dict[int | None, int]:
+    """Finished (ready) per day and per officer. The summaries' days come from OfficerDay (the per-day
+    counts were added by `_intake` from TypeDay), the rest raw; with a kecamatan filter (not in
+    OfficerDay) the whole range is read raw."""
+    use_summary = window.summarised and not filters.kecamatan_id
     per_officer: dict[int | None, int] = defaultdict(int)
-    rows = (
-        qs.annotate(day=TruncDate("ready_at"))
-        .order_by()
-        .values("day", "assigned_to_id")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
+    if use_summary:
+        for officer, n in officer_finished(**window.summary(bidang, filters)).items():
+            per_officer[officer] += n
+    for row in ready_groups(qs.filter(window.ready(live=use_summary))):
         if row["day"] in days:
-            days[row["day"]].finished += row["n"]
-        per_officer[row["assigned_to_id"]] += row["n"]
+            days[row["day"]].finished += row["finished"]
+        per_officer[row["assigned_to_id"]] += row["finished"]
     return per_officer
 
 
-def _turnaround(qs: QuerySet[Application], types: dict) -> tuple[list[TurnaroundRow], TurnaroundRow]:
-    """Queries 3-4: median and p90 of ready_at − created_at per document type and for all together."""
-    within_q = Q(ready_at__lte=F("due_at"))
-    rows: list[TurnaroundRow] = []
-    if connection.vendor == "postgresql":
-        duration = _duration_days()
-        grouped = (
-            qs.order_by()
-            .values("document_type_id")
-            .annotate(
-                n=Count("id"),
-                within=Count("id", filter=within_q),
-                pct=PercentilesCont(duration, (0.5, 0.9)),
-            )
-        )
-        for row in grouped:
-            row["median"], row["p90"] = row["pct"] or (None, None)
-            rows.append(_turnaround_row(types, row["document_type_id"], row))
-        total = qs.aggregate(
-            n=Count("id"), within=Count("id", filter=within_q), pct=PercentilesCont(duration, (0.5, 0.9))
-        )
-        total["median"], total["p90"] = total["pct"] or (None, None)
-    else:
-        # SQLite (development) has no percentile aggregate: read the durations, which is fine at
-        # development sizes; production runs on PostgreSQL and takes the branch above
-        durations: dict[int, list[float]] = defaultdict(list)
-        within: dict[int, int] = defaultdict(int)
-        for type_id, created, ready, due in qs.order_by().values_list(
-            "document_type_id", "created_at", "ready_at", "due_at"
-        ):
-            durations[type_id].append((ready - created).total_seconds() / 86400)
-            within[type_id] += ready <= due
-        for type_id, values in durations.items():
-            row = {
-                "n": len(values),
-                "within": within[type_id],
-                "median": percentile_cont(values, 0.5),
-                "p90": percentile_cont(values, 0.9),
-            }
-            rows.append(_turnaround_row(types, type_id, row))
-        every = [v for values in durations.values() for v in values]
-        total = {
-            "n": len(every),
-            "within": sum(within.values()),
-            "median": percentile_cont(every, 0.5),
-            "p90": percentile_cont(every, 0.9),
-        }
+def _turnaround(
+    qs: QuerySet[Application], window: HistoryWindow, bidang: str, filters: DashboardFilters, types: dict
+) -> tuple[list[TurnaroundRow], TurnaroundRow]:
+    """Median and p90 (percentile_disc over whole days) and the share within the service level, per
+    document type and for all together, from one histogram: the summaries' days plus the raw rows of
+    the rest (the whole range raw with a kecamatan filter, which TurnaroundDay does not carry)."""
+    use_summary = window.summarised and not filters.kecamatan_id
+    histogram: dict[int, Counter] = defaultdict(Counter)  # type → {whole days: n}
+    within: Counter = Counter()
+    counts = [
+        (type_id, whole_days, is_within, n)
+        for (_day, type_id, _bidang, whole_days, is_within), n in turnaround_groups(
+            qs.filter(window.ready(live=use_summary))
+        ).items()
+    ]
+    if use_summary:
+        counts += turnaround_counts(**window.summary(bidang, filters))
+    for type_id, whole_days, is_within, n in counts:
+        histogram[type_id][whole_days] += n
+        if is_within:
+            within[type_id] += n
+    rows = [_turnaround_row(types, type_id, hist, within[type_id]) for type_id, hist in histogram.items()]
     rows.sort(key=lambda r: (_type_order(types, r.document_type_id), r.name))
-    return rows, TurnaroundRow(
-        document_type_id=None,
-        name=_("Semua jenis"),
-        service_level_days=None,
-        finished=total["n"],
-        within=total["within"],
-        median_days=total["median"],
-        p90_days=total["p90"],
-    )
+    every: Counter = Counter()
+    for hist in histogram.values():
+        every.update(hist)
+    total = _turnaround_row(types, None, every, sum(within.values()))
+    return rows, total
 
 
-def _turnaround_row(types: dict, type_id: int, row: dict) -> TurnaroundRow:
+def _turnaround_row(types: dict, type_id: int | None, histogram: Counter, within: int) -> TurnaroundRow:
     doc_type = types.get(type_id)
     return TurnaroundRow(
         document_type_id=type_id,
-        name=_type_name(types, type_id),
+        name=_type_name(types, type_id) if type_id is not None else _("Semua jenis"),
         service_level_days=doc_type.service_level_days if doc_type else None,
-        finished=row["n"],
-        within=row["within"],
-        median_days=row["median"],
-        p90_days=row["p90"],
+        finished=sum(histogram.values()),
+        within=within,
+        median_days=percentile_disc(histogram, 0.5),
+        p90_days=percentile_disc(histogram, 0.9),
     )
 
 
@@ -273,8 +277,10 @@ def _aging_q(now: datetime, bucket: AgingBucket) -> Q:
     return q
 
 
-def _backlog(qs: QuerySet[Application], now: datetime) -> tuple[list[StatusRow], dict]:
-    """Query 5: open applications by status and officer, with overdue, urgent and aging counts."""
+def _backlog(qs: QuerySet[Application], now: datetime) -> tuple[list[StatusRow], dict, dict]:
+    """Query 5: the open applications grouped by status, officer and desa, with overdue, urgent and
+    aging counts: one scan of them (index-only, app_dash_open_idx) for the backlog by status, the
+    per-officer open/overdue and the per-desa open/overdue (two scans before)."""
     annotations = {
         "n": Count("id"),
         "overdue": Count("id", filter=Q(due_at__lt=now)),
@@ -284,17 +290,18 @@ def _backlog(qs: QuerySet[Application], now: datetime) -> tuple[list[StatusRow],
         annotations[f"age{i}"] = Count("id", filter=_aging_q(now, bucket))
     by_status = {s.value: StatusRow(status=s.value, label=s.label) for s in OPEN_STATUSES}
     per_officer: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
-    for row in qs.order_by().values("status", "assigned_to_id").annotate(**annotations):
+    per_desa: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in qs.order_by().values("status", "assigned_to_id", "desa_id").annotate(**annotations):
         status_row = by_status[row["status"]]
         status_row.total += row["n"]
         status_row.overdue += row["overdue"]
         status_row.urgent += row["urgent"]
         for i in range(len(AGING_BUCKETS)):
             status_row.buckets[i] += row[f"age{i}"]
-        officer = per_officer[row["assigned_to_id"]]
-        officer[0] += row["n"]
-        officer[1] += row["overdue"]
-    return list(by_status.values()), per_officer
+        for counts in (per_officer[row["assigned_to_id"]], per_desa[row["desa_id"]]):
+            counts[0] += row["n"]
+            counts[1] += row["overdue"]
+    return list(by_status.values()), per_officer, per_desa
 
 
 def _missing(qs: QuerySet[Application]) -> list[MissingRow]:
@@ -363,10 +370,17 @@ def _officers(bidang: str, open_by: dict, finished_by: dict) -> list[OfficerRow]
     return rows
 
 
-def _areas(qs: QuerySet[Application], in_range: Q, now: datetime) -> tuple[list[AreaRow], list[AreaRow]]:
-    """Queries 8-9: per desa, open and overdue now (an index-only scan of the open applications), then
-    received in the range; kecamatan are the sums of their desa."""
-    names = ("desa_id", "desa__name", "desa__kecamatan_id", "desa__kecamatan__name")
+def _areas(
+    qs: QuerySet[Application],
+    window: HistoryWindow,
+    bidang: str,
+    filters: DashboardFilters,
+    open_by_desa: dict[int, list[int]],
+) -> tuple[list[AreaRow], list[AreaRow]]:
+    """Queries 8-9: per desa, received in the range (DesaDay for the summaries' days, raw for the
+    rest; the whole range raw with a document type filter, which DesaDay does not carry), then the
+    names of the desa with open applications (their counts come from the backlog's scan);
+    kecamatan are the sums of their desa."""
     by_desa: dict[int, AreaRow] = {}
     kecamatan_of: dict[int, tuple[int, str]] = {}
 
@@ -379,11 +393,24 @@ def _areas(qs: QuerySet[Application], in_range: Q, now: datetime) -> tuple[list[
             kecamatan_of[r["desa_id"]] = (r["desa__kecamatan_id"], r["desa__kecamatan__name"])
         return row
 
-    for r in _open_by_desa(qs, now):
+    names = ("desa_id", "desa__name", "desa__kecamatan_id", "desa__kecamatan__name")
+    use_summary = window.summarised and not filters.document_type_id
+    received = list(
+        qs.filter(window.created(live=use_summary)).order_by().values(*names).annotate(intake=Count("id"))
+    )
+    if use_summary:
+        received += desa_intake(**window.summary(bidang, filters))
+    for r in received:
+        row_for(r).intake += r["intake"]
+    open_names = Desa.objects.filter(pk__in=list(open_by_desa)).values(
+        desa_id=F("id"),
+        desa__name=F("name"),
+        desa__kecamatan_id=F("kecamatan_id"),
+        desa__kecamatan__name=F("kecamatan__name"),
+    )
+    for r in open_names if open_by_desa else ():
         row = row_for(r)
-        row.open, row.overdue = r["open"], r["overdue"]
-    for r in qs.filter(in_range).order_by().values(*names).annotate(intake=Count("id")):
-        row_for(r).intake = r["intake"]
+        row.open, row.overdue = open_by_desa[r["desa_id"]]
     kecamatan: dict[int, AreaRow] = {}
     for desa_id, row in by_desa.items():
         kec_id, kec_name = kecamatan_of[desa_id]
@@ -392,34 +419,6 @@ def _areas(qs: QuerySet[Application], in_range: Q, now: datetime) -> tuple[list[
         kec.open += row.open
         kec.overdue += row.overdue
     return top_with_rest(list(kecamatan.values())), top_with_rest(list(by_desa.values()))
-
-
-def _open_by_desa(qs: QuerySet[Application], now: datetime) -> list[dict]:
-    """Query 8: open and overdue per desa, with the desa's and kecamatan's names.
-
-    Steps: aggregate the open applications by desa_id alone (an index-only scan of
-    app_dash_open_idx); join the ~200 resulting rows to desa and kecamatan for their names. Joining
-    before grouping (what `.values("desa__name", ...)` produces) hashed every open row through two
-    joins: 64-87 ms at 1M applications against 36-39 ms for the aggregate alone.
-    """
-    inner = (
-        qs.filter(OPEN_Q)
-        .order_by()
-        .values("desa_id")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
-    )
-    sql, params = inner.query.sql_with_params()
-    desa, kecamatan = Desa._meta.db_table, Kecamatan._meta.db_table
-    with connection.cursor() as cursor:
-        # the SQL is Django's own compiled query and model table names; every value is a parameter
-        outer = (
-            f'SELECT o."desa_id", d."name", d."kecamatan_id", k."name", o."open", o."overdue" '  # noqa: S608
-            f'FROM ({sql}) o JOIN "{desa}" d ON d."id" = o."desa_id" '
-            f'JOIN "{kecamatan}" k ON k."id" = d."kecamatan_id"'
-        )
-        cursor.execute(outer, params)
-        keys = ("desa_id", "desa__name", "desa__kecamatan_id", "desa__kecamatan__name", "open", "overdue")
-        return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
 
 def top_with_rest(rows: list[AreaRow], n: int = TOP_AREAS) -> list[AreaRow]:

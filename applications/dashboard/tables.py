@@ -238,8 +238,8 @@ def _turnaround_cells(r: TurnaroundRow) -> list[Cell]:
         cell(r.name),
         cell(sla, INT),
         cell(r.finished, INT),
-        cell(r.median_days, DAYS, css=late(r.median_days, "cell-danger")),
-        cell(r.p90_days, DAYS, css=late(r.p90_days, "cell-warn")),
+        cell(r.median_days, INT, css=late(r.median_days, "cell-danger")),
+        cell(r.p90_days, INT, css=late(r.p90_days, "cell-warn")),
         cell(r.within, INT),
         cell(share, PCT, css="cell-warn" if share is not None and share < 0.8 else ""),
     ]
@@ -253,8 +253,8 @@ def turnaround_table(dash: Dashboard) -> Table:
             Column(_("Jenis dokumen")),
             Column(_("Standar (hari)"), INT),
             Column(_("Selesai"), INT),
-            Column(_("Median (hari)"), DAYS),
-            Column(_("P90 (hari)"), DAYS),
+            Column(_("Median (hari)"), INT),
+            Column(_("P90 (hari)"), INT),
             Column(_("Tepat waktu"), INT),
             Column(_("Tepat waktu (%)"), PCT),
         ],
@@ -262,7 +262,8 @@ def turnaround_table(dash: Dashboard) -> Table:
         footer=_turnaround_cells(dash.turnaround_all) if dash.turnaround else None,
         empty=_("Belum ada dokumen yang selesai dalam periode ini."),
         note=_(
-            "Dari diterima sampai ditandai siap. P90: 9 dari 10 dokumen selesai dalam waktu ini. "
+            "Dari diterima sampai ditandai siap, dalam hari penuh (dibulatkan ke bawah). Median: separuh "
+            "dokumen selesai dalam waktu ini atau lebih cepat; P90: 9 dari 10 dokumen. "
             "Tepat waktu: selesai sebelum batas waktu yang ditetapkan saat diterima."
         ),
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationEvent
 from dukcapil.accounts.models import User
+from reports.services import summary_officer_moved
 
 from .. import selectors
 from ..assignment import assignment_day, officer_pool, officers_with_load
@@ -29,6 +30,8 @@ def _reassign_row(*, actor: User, application: Application, to_officer: User, no
         note=f"{text} {note.strip()}".strip(),
     )
     application.assigned_to = to_officer
+    # a ready document counts as finished by its officer on the dashboard's summary of its ready day
+    summary_officer_moved(application, old.pk if old else None)
 
 
 def _check_target(application: Application, to_officer: User) -> None:

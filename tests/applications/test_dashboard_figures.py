@@ -15,12 +15,13 @@ from applications.dashboard import (
     DashboardFilters,
     dashboard_build,
     days_between,
-    percentile_cont,
+    percentile_disc,
     top_with_rest,
 )
 from applications.models import Application, DocumentType, RequirementCheck
 from dukcapil.accounts.models import User
 from notifications.models import OutboxMessage
+from reports.services import summaries_refresh
 from routing.models import DeliveryBatch, RecordingBooking
 from tests import factories as f
 
@@ -35,8 +36,17 @@ def at(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=WIB)
 
 
-@pytest.fixture
-def world(db, settings):
+@pytest.fixture(params=["raw", "summaries"])
+def world(request, db, settings):
+    """The data set; with "summaries", every day before NOW's day is summarised first (reports), so
+    each figure test runs twice: over the raw rows, and over the summaries plus today's raw rows."""
+    data = _world(settings)
+    if request.param == "summaries":
+        assert summaries_refresh(today=NOW.date()) > 0
+    return data
+
+
+def _world(settings):
     settings.URGENT_RECORDING_DAILY_CAP = 20
     dafduk = f.ServiceCategoryFactory(code="dafduk")
     capil = f.ServiceCategoryFactory(code="capil")
@@ -234,23 +244,16 @@ def test_turnaround_median_p90_and_share_within_service_level(world):
     dash = build(world["kabid"])
     by_name = {r.name: r for r in dash.turnaround}
     kk = by_name["KK hilang"]
-    # durations 2.5, 3.0, 10.0 days: median 3.0; p90 at position 1.8 → 3.0 + 0.8 × 7.0 = 8.6
+    # durations 2.5, 3.0, 10.0 days → whole days 2, 3, 10: median the 2nd (⌈0.5·3⌉), p90 the 3rd (⌈0.9·3⌉)
     assert (kk.finished, kk.within, kk.service_level_days) == (3, 2, 7)
-    assert kk.median_days == pytest.approx(3.0)
-    assert kk.p90_days == pytest.approx(8.6)
+    assert (kk.median_days, kk.p90_days) == (3, 10)
     assert kk.share_within == pytest.approx(2 / 3)
     pindah = by_name["Surat pindah"]
-    assert (pindah.finished, pindah.within, pindah.median_days, pindah.p90_days) == (
-        1,
-        1,
-        pytest.approx(4.0),
-        pytest.approx(4.0),
-    )
+    assert (pindah.finished, pindah.within, pindah.median_days, pindah.p90_days) == (1, 1, 4, 4)
     whole = dash.turnaround_all
-    # 2.5, 3.0, 4.0, 10.0: median 3.5; p90 at position 2.7 → 4.0 + 0.7 × 6.0 = 8.2
+    # 2, 3, 4, 10: median the 2nd (⌈0.5·4⌉ = 2), p90 the 4th (⌈0.9·4⌉ = 4)
     assert (whole.finished, whole.within) == (4, 3)
-    assert whole.median_days == pytest.approx(3.5)
-    assert whole.p90_days == pytest.approx(8.2)
+    assert (whole.median_days, whole.p90_days) == (3, 10)
     assert "Akta kelahiran" not in by_name
 
 
@@ -390,11 +393,14 @@ def test_document_type_and_kecamatan_filters(world):
     assert by_kec.failed_total == 0
 
 
-def test_percentile_matches_postgresql_definition():
-    assert percentile_cont([], 0.5) is None
-    assert percentile_cont([7.0], 0.9) == 7.0
-    assert percentile_cont([1, 2, 3, 4], 0.5) == 2.5
-    assert percentile_cont([10, 1, 2], 0.9) == pytest.approx(2 + 0.8 * 8)
+def test_percentile_matches_postgresql_percentile_disc():
+    assert percentile_disc({}, 0.5) is None
+    assert percentile_disc({7: 1}, 0.9) == 7
+    assert percentile_disc({1: 1, 2: 1, 3: 1, 4: 1}, 0.5) == 2  # the 2nd of 4, no interpolation
+    assert percentile_disc({10: 1, 1: 1, 2: 1}, 0.9) == 10  # ⌈2.7⌉ = 3rd
+    # 0.9 × 10 is 9.000000000000002 in floating point: the rank is still the 9th
+    assert percentile_disc(dict.fromkeys(range(1, 11), 1), 0.9) == 9
+    assert percentile_disc({0: 5, 3: 4, 8: 1}, 0.5) == 0 and percentile_disc({0: 5, 3: 4, 8: 1}, 0.9) == 3
 
 
 def test_days_between_counts_whole_days_and_never_negative():
