@@ -71,8 +71,12 @@ class Bench:
         from django.test import Client
 
         if username not in self.clients:
+            from tests.two_factor_support import client_pass_two_factor
+
             client = Client()
-            client.force_login(self.user(username))
+            user = self.user(username)
+            client.force_login(user)
+            client_pass_two_factor(client, user)  # kabid/admin pages answer, not the 2FA redirect
             self.clients[username] = client
         return self.clients[username]
 

@@ -27,6 +27,7 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from dukcapil.accounts.models import User  # noqa: E402
+from tests.two_factor_support import client_pass_two_factor  # noqa: E402
 
 
 def main() -> None:
@@ -38,7 +39,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile 10 calls, top 45 by cumulative time")
     args = parser.parse_args()
     client = Client()
-    client.force_login(User.objects.get(username=args.username))
+    user = User.objects.get(username=args.username)
+    client.force_login(user)
+    client_pass_two_factor(client, user)  # admin/kabid: the session a real 2FA login leaves
     url = reverse(args.url_name) + (f"?{args.query}" if args.query else "")
     if client.get(url).status_code != 200:
         raise SystemExit(f"{url} did not answer 200")

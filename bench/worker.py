@@ -120,8 +120,12 @@ def _session(bench, username: str) -> dict:
     from django.conf import settings
     from django.test import Client
 
+    from tests.two_factor_support import client_pass_two_factor
+
     client = Client()
-    client.force_login(bench.user(username))
+    user = bench.user(username)
+    client.force_login(user)
+    client_pass_two_factor(client, user)  # the 2FA step of kabid/admin, as a real login leaves it
     return {
         "cookie": settings.SESSION_COOKIE_NAME,
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "dukcapil.accounts",
     "dukcapil.core",
@@ -62,10 +64,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dukcapil.accounts.sessions.AbsoluteSessionLimitMiddleware",
+    # after the session limit (an expired session logs out first), before any view runs
+    "dukcapil.accounts.middleware.TwoFactorRequiredMiddleware",
     # last, as django-axes asks
     "axes.middleware.AxesMiddleware",
 ]
@@ -83,6 +88,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+
+# Two-factor authentication (TOTP, django-otp) for the roles that see a whole bidang or the whole
+# office, or manage accounts; superusers always. See dukcapil/accounts/two_factor.py.
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["admin", "kepala_bidang", "kepala_dinas"])
+# URL names (as in reverse()) a logged-in but not yet verified user may still reach, e.g. health checks
+OTP_EXEMPT_URL_NAMES = env.list("OTP_EXEMPT_URL_NAMES", default=[])
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Adminduk Daring")
+# wait 1, 2, 4, 8 … seconds after successive wrong codes (django-otp's throttling)
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 ROOT_URLCONF = "dukcapil.urls"
 WSGI_APPLICATION = "dukcapil.wsgi.application"

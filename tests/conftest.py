@@ -6,8 +6,10 @@ import socket
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from tests import factories as f
+from tests.two_factor_support import client_pass_two_factor
 
 pytest_plugins = ["tests.fakes.fake_whatsapp"]
 
@@ -65,6 +67,24 @@ def private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = root
     settings.MEDIA_ROOT = root
     return root
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(request, monkeypatch):
+    """`client.force_login(user)` also passes the 2FA step for roles that need it.
+
+    Without this every test of a kepala bidang's or admin's page would only see the redirect to
+    the verification page. Tests of the 2FA itself opt out with `@pytest.mark.otp_unverified`.
+    """
+    if request.node.get_closest_marker("otp_unverified"):
+        return
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        client_pass_two_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@
 - "Akses halaman kelola" (`is_staff`) is open to office roles only. An operator Pemdes cannot
   have it (the form refuses, and the admin site refuses them anyway).
 - Only a superuser grants or edits superusers.
+- "Atur ulang verifikasi dua langkah" removes a user's authenticator (lost phone), audited; the
+  device models themselves are not in the admin (their secret keys must not be readable there).
 - A kepala bidang may look at (not change) the staff of their own bidang: the admin's officer
   pickers (leave, numbers) search through this list.
 """
@@ -12,14 +14,22 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dukcapil.core.admin_tools import OfficeAdmin
+from dukcapil.core.admin_tools import ActionReport, OfficeAdmin
 
 from .models import User
 from .roles import user_sync_role_group
+from .two_factor import otp_devices_reset
+
+# django-otp registers its device admins (which show or edit the secret keys); resets go through
+# the user list's action instead.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 OFFICER_ROLES = (User.Role.PETUGAS, User.Role.KEPALA_BIDANG)
 
@@ -72,8 +82,10 @@ class OfficeUserAdmin(OfficeAdmin, DjangoUserAdmin):
         "desa",
         "is_active",
         "is_staff",
+        "otp_enabled",
         "last_login",
     )
+    actions = ["otp_reset_action"]
     list_select_related = ("desa",)
     list_filter = ("role", "bidang", "is_active", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email")
@@ -106,6 +118,10 @@ class OfficeUserAdmin(OfficeAdmin, DjangoUserAdmin):
         (gettext_lazy("Data pribadi"), {"fields": ("first_name", "last_name")}),
         (gettext_lazy("Peran dan wilayah kerja"), {"fields": ("role", "bidang", "desa", "is_staff")}),
     )
+
+    def get_queryset(self, request: HttpRequest):
+        confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_otp=Exists(confirmed))
 
     def scope_queryset(self, request: HttpRequest, qs):
         user = request.user
@@ -152,3 +168,19 @@ class OfficeUserAdmin(OfficeAdmin, DjangoUserAdmin):
     @admin.display(description=gettext_lazy("nama lengkap"), ordering="first_name")
     def full_name(self, obj: User) -> str:
         return obj.get_full_name()
+
+    @admin.display(description=gettext_lazy("2FA aktif"), boolean=True, ordering="has_otp")
+    def otp_enabled(self, obj: User) -> bool:
+        return obj.has_otp
+
+    @admin.action(description=gettext_lazy("Atur ulang verifikasi dua langkah"), permissions=["change"])
+    def otp_reset_action(self, request: HttpRequest, queryset) -> None:
+        """Remove the authenticator of each selected user; they enrol a new one at their next login."""
+        report = ActionReport(verb=_("verifikasi dua langkah diatur ulang"))
+        for user in queryset:
+            if user.is_superuser and not request.user.is_superuser:
+                report.refuse(user.username, _("hanya superuser yang dapat mengubah akun superuser."))
+                continue
+            otp_devices_reset(request=request, user=user)
+            report.ok(user.username)
+        report.send(self, request)

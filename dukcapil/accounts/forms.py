@@ -15,3 +15,28 @@ class LoginForm(AuthenticationForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class TotpCodeForm(forms.Form):
+    """The six digits shown by the authenticator app (spaces allowed, as some apps group them)."""
+
+    code = forms.CharField(
+        label=_("Kode 6 angka dari aplikasi autentikator"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9 ]*",
+                "autofocus": True,
+                "class": "form-control-lg text-center font-monospace",
+            }
+        ),
+        error_messages={"required": _("Masukkan kode 6 angka dari aplikasi autentikator.")},
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("Kode terdiri dari 6 angka, misalnya 123456."))
+        return code

@@ -18,10 +18,16 @@ from applications.models import Application, ApplicationEvent, DocumentType
 from applications.services import ApplicationData, application_create, application_transition
 from dukcapil.accounts.models import Bidang, User
 from dukcapil.accounts.roles import user_sync_role_group
+from dukcapil.accounts.two_factor import totp_device_ensure
 from dukcapil.core.models import Counter
 from routing.models import Desa, OfficerNumber
 
 DEMO_PASSWORD = "dukcapil-demo"  # noqa: S105 - documented demo password, demo data only
+# Fixed TOTP secrets of the demo accounts that need 2FA (README, "Demo accounts"): the 20 ASCII
+# bytes "demo2fa-<username>" padded with "-", hex-encoded as django-otp stores them. Public, so
+# demo data only; `manage.py demo_otp_code <username>` prints the current code.
+DEMO_OTP_USERNAMES = ("admin", "kadis", "kabid.dafduk", "kabid.capil")
+DEMO_OTP_KEYS = {name: f"demo2fa-{name}".ljust(20, "-").encode().hex() for name in DEMO_OTP_USERNAMES}
 
 FIRST_NAMES_M = [
     "Muhammad",
@@ -141,6 +147,8 @@ def seed_accounts() -> dict[str, User]:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
         user_sync_role_group(user=user)
+        if spec.username in DEMO_OTP_KEYS:
+            totp_device_ensure(user=user, key=DEMO_OTP_KEYS[spec.username])
         users[spec.username] = user
     for i in range(1, 7):
         officer = users[f"petugas{i}"]

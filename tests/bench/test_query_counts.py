@@ -27,6 +27,7 @@ from bench.extras import PREFIX, extras_build
 from dukcapil.core import demo
 from reports.models import SummaryMarker
 from reports.services import summaries_refresh
+from tests.two_factor_support import client_pass_two_factor
 
 
 def _manifest_batch() -> tuple[int]:
@@ -154,6 +155,8 @@ class Office:
         if page.username not in self.clients:
             client = Client()
             client.force_login(self.users[page.username])
+            # measured in a module fixture, before conftest's force_login wrapper is in place
+            client_pass_two_factor(client, self.users[page.username])
             self.clients[page.username] = client
         url = page.url()
         with CaptureQueriesContext(connection) as captured:

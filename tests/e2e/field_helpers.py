@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
+from tests.two_factor_support import browser_pass_two_factor_demo_site
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = BASE_DIR / "test-artifacts" / "field"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
@@ -393,12 +395,14 @@ def _whatsapp_conversations(officer):
 # --- in the browser ---------------------------------------------------------------------------
 
 
-def login(page, base: str, username: str) -> None:
+def login(page, base: str, username: str, *, db_path: Path) -> None:
+    """Password, then (admin, kadis, kabid) the current code of the demo key, on the site's own database."""
     page.goto(f"{base}/akun/masuk/")
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url(lambda url: "/akun/masuk/" not in url)
+    browser_pass_two_factor_demo_site(page, username, db_path)
 
 
 # Elements sticking out on the right that no scrolling or clipping box holds: what makes a phone

@@ -20,6 +20,7 @@ from notifications.models import OutboxMessage
 from routing.models import DeliveryBatch, RecordingBooking, RecordingDay
 from tests import factories as f
 from tests.e2e.field_helpers import load_axe
+from tests.two_factor_support import browser_pass_two_factor
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -71,6 +72,7 @@ def login(page, live_server, username):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(f.DEMO_PASSWORD)
     page.get_by_role("button", name="Masuk").click()
+    browser_pass_two_factor(page, username)
     page.wait_for_load_state("networkidle")
 
 

@@ -127,7 +127,7 @@ def pages_of(site, role: str) -> list[str]:
 
 def open_as(page, site, role: str) -> None:
     if role != ANONYMOUS:
-        login(page, site.url, role)
+        login(page, site.url, role, db_path=site.workdir / "db.sqlite3")
 
 
 FOCUS_JS = """() => {
@@ -639,7 +639,7 @@ def test_the_viewer_pinch_zooms_rotates_and_opens_the_full_size_on_a_phone(site,
     context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
     page = context.new_page()
     try:
-        login(page, site.url, "petugas1")
+        login(page, site.url, "petugas1", db_path=site.workdir / "db.sqlite3")
         page.goto(site.url + f"/permohonan/{site.scenario['application']}/")
         stage = page.locator("[data-viewer-stage]")
         page.wait_for_function("() => document.querySelector('[data-viewer-image]').naturalWidth > 0")

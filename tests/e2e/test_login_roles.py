@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tests.two_factor_support import browser_pass_two_factor
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 HOME_HEADINGS = {
@@ -35,6 +37,7 @@ def test_each_role_logs_in_and_sees_its_home(username, demo_data, live_server, p
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill("dukcapil-demo")
     page.get_by_role("button", name="Masuk").click()
+    browser_pass_two_factor(page, username)
     page.wait_for_load_state("networkidle")
     heading = page.locator("h1").first.inner_text()
     assert HOME_HEADINGS[username] in heading

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from routing.models import Rota, ShiftAssignment
 from tests import factories as f
+from tests.two_factor_support import browser_pass_two_factor
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = f.DEMO_PASSWORD
@@ -51,6 +52,7 @@ def login(page, live_server, username):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
+    browser_pass_two_factor(page, username)
     page.wait_for_load_state("networkidle")
 
 

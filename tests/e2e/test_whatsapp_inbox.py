@@ -11,6 +11,7 @@ from applications.uploads import sanitize_upload
 from notifications.models import OutboxMessage
 from tests import factories as f
 from tests.malicious_files import plain_jpeg_bytes
+from tests.two_factor_support import browser_pass_two_factor
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -24,6 +25,7 @@ def _login(page, live_server, username):
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(f.DEMO_PASSWORD)
     page.get_by_role("button", name="Masuk").click()
+    browser_pass_two_factor(page, username)
     page.wait_for_load_state("networkidle")
 
 

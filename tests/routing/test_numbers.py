@@ -65,13 +65,13 @@ def test_number_list_query_count_is_constant(client, admin_user, officer, django
     for i in range(3):
         f.OfficerNumberFactory(officer=officer, phone=f"+62812345601{i:02d}")
     client.force_login(admin_user)
-    # session, user, count for the paginator, numbers with officer, services (prefetch);
-    # then the session save of every request (SAVEPOINT, UPDATE, RELEASE: the idle timeout)
-    with django_assert_num_queries(8):
+    # session, user, the session's 2FA device (admin), count for the paginator, numbers with officer,
+    # services (prefetch); then the session save of every request (SAVEPOINT, UPDATE, RELEASE: the idle timeout)
+    with django_assert_num_queries(9):
         assert client.get(LIST).status_code == 200
     for i in range(3, 20):
         f.OfficerNumberFactory(officer=f.OfficerFactory(username=f"o{i}"), phone=f"+62812345601{i:02d}")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get(LIST).status_code == 200
 
 
@@ -201,13 +201,13 @@ def test_poster_qr_encodes_the_wa_me_link():
 def test_poster_query_count_is_constant(client, admin_user, officer, django_assert_num_queries):
     f.OfficerNumberFactory(officer=officer, phone="+6281234560101")
     client.force_login(admin_user)
-    # session, user, numbers with officer, services (prefetch), accepting document types;
-    # then the session save of every request (SAVEPOINT, UPDATE, RELEASE: the idle timeout)
-    with django_assert_num_queries(8):
+    # session, user, the session's 2FA device (admin), numbers with officer, services (prefetch),
+    # accepting document types; then the session save of every request (SAVEPOINT, UPDATE, RELEASE: the idle timeout)
+    with django_assert_num_queries(9):
         client.get(POSTER)
     for i in range(10):
         f.OfficerNumberFactory(officer=f.OfficerFactory(username=f"p{i}"), phone=f"+62812345602{i:02d}")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(POSTER)
 
 

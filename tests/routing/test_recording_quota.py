@@ -393,10 +393,10 @@ def test_recording_list_query_count_is_constant(
     f.RecordingBookingFactory(date=live_day, desa=desa_a, created_by=officer)
     client.force_login(kabid)
     url = reverse("routing:recording_list")
-    # session, user, calendar (closed days, recording days, pending counts, staffed days),
+    # session, user, the session's 2FA device (kabid), calendar (closed days, recording days, pending counts, staffed days),
     # bookings count + page, pending list;
     # then the session save of every request (SAVEPOINT, UPDATE, RELEASE: the idle timeout)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(url)
     for i in range(10):
         f.RecordingBookingFactory(
@@ -410,7 +410,7 @@ def test_recording_list_query_count_is_constant(
             urgency="other",
             justification="x",
         )
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(url)
 
 

@@ -396,27 +396,27 @@ def test_rota_detail_query_count_is_constant(client, kabid, team, django_assert_
     rota = generate(kabid, start=date(2026, 12, 7), end=date(2026, 12, 11))
     client.force_login(kabid)
     url = reverse("routing:rota_detail", args=[rota.pk])
-    # session, user, rota, shift rows with officers, leave, closed days;
+    # session, user, the session's 2FA device (kabid), rota, shift rows with officers, leave, closed days;
     # then the session save of every request (SAVEPOINT, UPDATE, RELEASE: the idle timeout)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(url).status_code == 200
     big = generate(kabid, start=DEC_START, end=DEC_END)
     for i in range(10):
         f.LeaveFactory(officer=team[i % 6], start=date(2026, 12, 14 + i), end=date(2026, 12, 14 + i))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(reverse("routing:rota_detail", args=[big.pk])).status_code == 200
 
 
 def test_rota_list_query_count_is_constant(client, kabid, team, django_assert_num_queries):
     generate(kabid, start=date(2026, 12, 7), end=date(2026, 12, 11))
     client.force_login(kabid)
-    # session, user, count for the paginator, rotas with creator and counts;
+    # session, user, the 2FA device (kabid), count for the paginator, rotas with creator and counts;
     # then the session save of every request (SAVEPOINT, UPDATE, RELEASE: the idle timeout)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("routing:rota_list"))
     generate(kabid, start=NOV_START, end=NOV_END)
     generate(kabid, start=date(2027, 1, 1), end=date(2027, 1, 31))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("routing:rota_list"))
 
 

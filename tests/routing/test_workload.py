@@ -64,16 +64,17 @@ def test_workload_page_is_one_query_whatever_the_rows(
 ):
     app(officers["andi"], doc_type)
     client.force_login(kabid)
-    # session, user, count for the paginator, the officers with their counts (one aggregate);
+    # session, user, the session's 2FA device (kabid), count for the paginator, the officers with
+    # their counts (one aggregate);
     # then the session save of every request (SAVEPOINT, UPDATE, RELEASE: the idle timeout)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(WORKLOAD)
     assert "Andi" in response.content.decode()
     for i in range(10):
         extra = f.OfficerFactory(username=f"x{i}", bidang="dafduk")
         app(extra, doc_type)
         app(extra, doc_type, status=S.READY, ready_at=timezone.now())
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(WORKLOAD)
 
 
@@ -211,11 +212,11 @@ def test_reassign_page_without_selection_explains(client, kabid, officers):
 def test_reassign_page_query_count_is_constant(client, kabid, officers, doc_type, django_assert_num_queries):
     app(officers["andi"], doc_type)
     client.force_login(kabid)
-    # session, user, targets, count for the paginator, page of applications (with type, officer, desa);
+    # session, user, the 2FA device (kabid), targets, count for the paginator, page of applications (with type, officer, desa);
     # then the session save of every request (SAVEPOINT, UPDATE, RELEASE: the idle timeout)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(REASSIGN)
     for _ in range(15):
         app(officers["budi"], doc_type)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(REASSIGN)

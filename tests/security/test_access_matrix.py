@@ -59,6 +59,10 @@ URLS = {
     "home":                             Row("login ok ok ok ok ok"),
     "login":                            Row("ok 302 302 302 302 302"),
     "logout":                           Row(GET_ONLY_405, post="login login login login login login"),
+    # 2FA pages: a session that passed the step (force_login does, tests/conftest.py) or a role
+    # without 2FA is sent on; the unverified cases are in tests/accounts/test_two_factor.py
+    "otp_enrol":                        Row("login 302 302 302 302 302", post="login 302 302 302 302 302"),
+    "otp_verify":                       Row("login 302 302 302 302 302", post="login 302 302 302 302 302"),
     "set_language":                     Row("302 302 302 302 302 302", post="302 302 302 302 302 302"),
     "dukcapil_audit":                   Row("login 403 403 403 403 ok", post="login 403 403 403 403 pass"),
     # --- officer workspace ---------------------------------------------------------------------
