@@ -70,6 +70,17 @@ def private_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the tracking page's per-address failure counts (and
+    anything else kept there) must not carry over from the tests that ran before it."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _force_login_passes_two_factor(request, monkeypatch):
     """`client.force_login(user)` also passes the 2FA step for roles that need it.
 
