@@ -8,7 +8,6 @@ stored PDFs of `batch_pdf_ensure`.
 """
 
 import calendar
-import io
 from collections import defaultdict
 from datetime import date, timedelta
 from functools import partial
@@ -16,7 +15,7 @@ from functools import partial
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -38,7 +37,7 @@ from dukcapil.core.admin_tools import (
     limited_rows,
     shown,
 )
-from dukcapil.core.audit import audit_record
+from dukcapil.core.models import BackgroundJob
 
 from . import selectors
 from .delivery import BATCH_BUILDER_ROLES, batch_add_item, ready_for_batch
@@ -650,17 +649,18 @@ class DeliveryBatchAdmin(ReadOnlyAdmin):
 
     @admin.action(description=gettext_lazy("Unduh manifest terpilih (satu PDF)"), permissions=["view"])
     def download_manifests_action(self, request, queryset):
-        """One PDF with the manifest of every selected batch, in the list's order.
+        """One PDF with the manifest of every selected batch, in the list's order, made in Celery.
 
-        Steps: refuse more than MAX_MANIFESTS batches; for each batch make sure its stored manifest
-        is of the current version (`batch_pdf_ensure` renders it when it is not); append the stored
-        files with pypdf; write one audit row per batch, as the batch page's download does.
+        Steps: refuse more than MAX_MANIFESTS batches, and a selection of empty batches only; start a
+        BackgroundJob (routing.tasks.manifests_merge: renders what is not rendered yet, merges,
+        audits each batch) and send the user to its progress page, which offers the file when done.
         """
-        from pypdf import PdfReader, PdfWriter
+        from django.db import transaction
 
-        from .tasks import batch_pdf_ensure, pdf_is_fresh
+        from .delivery_selectors import MANIFEST_JOB_KIND
+        from .tasks import job_start, manifests_merge
 
-        rows = list(queryset.select_related("desa")[: MAX_MANIFESTS + 1])
+        rows = list(queryset.values_list("pk", "number", "item_count")[: MAX_MANIFESTS + 1])
         if len(rows) > MAX_MANIFESTS:
             self.message_user(
                 request,
@@ -669,38 +669,21 @@ class DeliveryBatchAdmin(ReadOnlyAdmin):
                 messages.ERROR,
             )
             return None
-        report = ActionReport(verb=_("manifest digabung"))
-        writer = PdfWriter()
-        for batch in rows:
-            if not batch.item_count:
-                report.refuse(batch.number, _("batch masih kosong."))
-                continue
-            batch_pdf_ensure(batch_id=batch.pk)
-            batch.refresh_from_db(fields=["pdf", "pdf_version", "version"])
-            if not pdf_is_fresh(batch):
-                report.refuse(batch.number, _("batch baru saja berubah; coba lagi sebentar."))
-                continue
-            with batch.pdf.open("rb") as stored:
-                writer.append(PdfReader(io.BytesIO(stored.read())))
-            # personal data leaves the system: the same audit row as the batch page's download
-            audit_record(
-                request=request, action="manifest_pdf", obj=batch, desa_id=batch.desa_id, detail="admin"
-            )
-            report.ok(batch.number)
-        if not report.done:
+        if not any(count for _pk, _number, count in rows):
+            report = ActionReport(verb=_("manifest digabung"))
+            for _pk, number, _count in rows:
+                report.refuse(number, _("batch masih kosong."))
             report.send(self, request)
             return None
-        if report.refused:
-            report.done = []  # the file itself says what was merged; tell only what was left out
-            report.send(self, request)
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="manifest-{stamp}.pdf"'
-        # personal data: never kept by a shared browser or proxy cache
-        response["Cache-Control"] = "private, no-store"
-        return response
+        with transaction.atomic():
+            job = BackgroundJob.objects.create(
+                kind=MANIFEST_JOB_KIND,
+                created_by=request.user,
+                params={"batch_ids": [pk for pk, _number, _count in rows]},
+                total=len(rows),
+            )
+            transaction.on_commit(partial(job_start, job.pk, manifests_merge))
+        return redirect("routing:batch_job", pk=job.pk)
 
 
 @admin.register(BatchItem)

@@ -233,8 +233,9 @@ def pemdes_portal(user: User) -> dict:
 
 
 def get_job_for_user(user: User, pk: int) -> BackgroundJob:
-    """A batch-creation job: its starter sees it, and so does anyone who sees the whole office."""
-    qs = BackgroundJob.objects.filter(kind=BATCH_JOB_KIND)
+    """A delivery job (batches for every desa, merged manifests): its starter sees it, and so does
+    anyone who sees the whole office."""
+    qs = BackgroundJob.objects.filter(kind__in=[BATCH_JOB_KIND, MANIFEST_JOB_KIND])
     if not (user.is_superuser or user.role in (User.Role.ADMIN, User.Role.KEPALA_DINAS)):
         qs = qs.filter(created_by=user)
     try:
@@ -244,3 +245,5 @@ def get_job_for_user(user: User, pk: int) -> BackgroundJob:
 
 
 BATCH_JOB_KIND = "batch_create_all"
+# the admin action "one PDF of the selected manifests": rendered and merged in Celery
+MANIFEST_JOB_KIND = "manifest_merge"

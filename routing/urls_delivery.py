@@ -11,6 +11,7 @@ urlpatterns = [
     path("pengiriman/buat-semua/", v.batch_create_all_start, name="batch_create_all"),
     path("pengiriman/proses/<int:pk>/", v.batch_job, name="batch_job"),
     path("pengiriman/proses/<int:pk>/status/", v.batch_job_status, name="batch_job_status"),
+    path("pengiriman/proses/<int:pk>/berkas/", v.batch_job_file, name="batch_job_file"),
     path("pengiriman/<int:pk>/", v.batch_detail, name="batch_detail"),
     path("pengiriman/<int:pk>/kirim/", v.batch_dispatch_view, name="batch_dispatch"),
     path("pengiriman/<int:pk>/terima/", v.batch_confirm_view, name="batch_confirm_receipt"),

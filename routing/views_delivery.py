@@ -50,7 +50,7 @@ from .forms_delivery import (
 )
 from .manifest import manifest_context, manifest_csv_text, manifest_xlsx_bytes
 from .models import BatchItem, DeliveryBatch
-from .tasks import batch_create_all, batch_pdf_ensure, batch_render_pdf, pdf_is_fresh
+from .tasks import batch_create_all, batch_pdf_ensure, batch_render_pdf, job_start, pdf_is_fresh
 
 logger = logging.getLogger(__name__)
 
@@ -214,18 +214,8 @@ def batch_create_all_start(request: HttpRequest) -> HttpResponse:
         return redirect("routing:batch_job", pk=running.pk)
     with transaction.atomic():
         job = BackgroundJob.objects.create(kind=sel.BATCH_JOB_KIND, created_by=request.user)
-        transaction.on_commit(lambda: _start_job(job.pk))
+        transaction.on_commit(lambda: job_start(job.pk, batch_create_all))
     return redirect("routing:batch_job", pk=job.pk)
-
-
-def _start_job(job_id: int) -> None:
-    try:
-        batch_create_all.delay(job_id)
-    except Exception:  # noqa: BLE001 - broker down: the job page says so instead of hanging
-        logger.exception("could not queue batch creation job %s", job_id)
-        BackgroundJob.objects.filter(pk=job_id, status=BackgroundJob.Status.QUEUED).update(
-            status=BackgroundJob.Status.FAILED, error=_("Antrean tugas tidak tersedia. Coba lagi nanti.")
-        )
 
 
 @login_required
@@ -252,6 +242,28 @@ def batch_job_status(request: HttpRequest, pk: int) -> HttpResponse:
             "error": job.error,
         }
     )
+
+
+@login_required
+@require_GET
+def batch_job_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file a finished job made (the merged manifests): to its starter or an office-wide reader,
+    never from a public URL; each download is audited."""
+    job = sel.get_job_for_user(request.user, pk)
+    if job.status != BackgroundJob.Status.DONE or not job.result_file:
+        raise Http404
+    audit_record(
+        request=request, action="manifest_merged_pdf", obj=job, detail=", ".join(job.result["merged"])
+    )
+    stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
+    response = FileResponse(
+        job.result_file.open("rb"),
+        as_attachment=True,
+        filename=f"manifest-{stamp}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return _private(response)
 
 
 # --- one batch -----------------------------------------------------------------------------

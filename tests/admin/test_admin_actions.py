@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from applications.models import Application, ApplicationEvent, RequirementCheck
 from dukcapil.core import admin_tools
-from dukcapil.core.models import AuditEntry
+from dukcapil.core.models import AuditEntry, BackgroundJob
 from notifications.models import OutboxMessage
 from routing.models import BatchItem, DeliveryBatch, Desa, Rota, ShiftAssignment
 from tests import factories as f
@@ -306,15 +306,28 @@ def test_create_batches_for_selected_desa(client, staff_officer, doc_type, desa_
     assert "Desa Sepi: tidak ada dokumen siap" in text
 
 
-def test_manifests_of_selected_batches_come_as_one_pdf(client, staff_officer, doc_type, desa_a, desa_b):
+def test_manifests_of_selected_batches_come_as_one_pdf_made_in_a_job(
+    client, staff_officer, doc_type, desa_a, desa_b, django_capture_on_commit_callbacks
+):
+    """Rendering up to 25 manifests takes a while: the action starts a job, its page shows the
+    progress and then offers the one merged PDF (private, audited)."""
     first = batch_with(officer=staff_officer, desa=desa_a, document_type=doc_type, n=2, status="dispatched")
     second = batch_with(officer=staff_officer, desa=desa_b, document_type=doc_type, n=3, status="dispatched")
     empty = f.DeliveryBatchFactory(desa=f.DesaFactory(), created_by=staff_officer)
-    response = run_action(client, DeliveryBatch, "download_manifests_action", [first, second, empty])
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
-    merged = PdfReader(io.BytesIO(response.content))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(client, DeliveryBatch, "download_manifests_action", [first, second, empty])
+    job = BackgroundJob.objects.get(kind="manifest_merge")
+    assert response.status_code == 302 and response["Location"] == reverse("routing:batch_job", args=[job.pk])
+    assert (job.status, job.done, job.total) == ("done", 3, 3)
+    page = client.get(response["Location"]).content.decode()
+    assert "2 manifest digabung dalam satu PDF." in page
+    assert "batch masih kosong" in page
+    download = client.get(reverse("routing:batch_job_file", args=[job.pk]))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert {"private", "no-store"} <= {part.strip() for part in download["Cache-Control"].split(",")}
+    merged = PdfReader(io.BytesIO(b"".join(download.streaming_content)))
     singles = []
     for batch in (first, second):
         batch.refresh_from_db()
@@ -325,7 +338,19 @@ def test_manifests_of_selected_batches_come_as_one_pdf(client, staff_officer, do
     assert first.number in text and second.number in text
     audited = AuditEntry.objects.filter(action="manifest_pdf", actor=staff_officer)
     assert set(audited.values_list("object_id", flat=True)) == {str(first.pk), str(second.pk)}
-    assert "batch masih kosong" in " ".join(messages_of(response))
+    assert AuditEntry.objects.filter(action="manifest_merged_pdf", object_id=str(job.pk)).count() == 1
+    # another officer can neither follow the job nor fetch its file
+    other = make_staff(f.OfficerFactory(username="petugas.lain", bidang="dafduk"))
+    client.force_login(other)
+    assert client.get(reverse("routing:batch_job", args=[job.pk])).status_code == 404
+    assert client.get(reverse("routing:batch_job_file", args=[job.pk])).status_code == 404
+
+
+def test_manifest_job_file_is_not_there_before_the_job_is_done(client, staff_officer):
+    job = f.BackgroundJobFactory(kind="manifest_merge", created_by=staff_officer, status="running")
+    assert client.get(reverse("routing:batch_job_file", args=[job.pk])).status_code == 404
+    page = client.get(reverse("routing:batch_job", args=[job.pk])).content.decode()
+    assert "Menyiapkan manifest" in page and 'role="progressbar"' in page
 
 
 def test_manifest_action_with_only_empty_batches_gives_a_message_not_a_file(client, staff_officer):

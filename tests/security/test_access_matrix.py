@@ -89,6 +89,8 @@ URLS = {
     # a batch-creation job is seen by its starter and the office-wide roles
     "routing:batch_job":                Row("login ok 404 ok 404 ok", hide=P),
     "routing:batch_job_status":         Row("login ok 404 ok 404 ok", hide=P),
+    # the merged manifests a finished admin job made: the same people as its progress page
+    "routing:batch_job_file":           Row("login ok 404 ok 404 ok", hide=P),
     "routing:batch_detail":             Row("login ok ok ok ok ok", hide=M),
     "routing:batch_dispatch":           Row("login 405 405 405 405 405", post="login pass pass 403 403 pass", hide=M),
     "routing:batch_confirm_receipt":    Row("login 405 405 405 405 405", post="login 403 403 403 pass pass", hide=M),

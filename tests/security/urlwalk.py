@@ -145,6 +145,7 @@ def _pk_for(route: Route, side) -> int:
     table = {
         "routing:batch_job": side.job,
         "routing:batch_job_status": side.job,
+        "routing:batch_job_file": side.merge_job,
         "routing:number_edit": side.number,
         "routing:number_toggle": side.number,
         "notifications:inbound_media": side.media,

@@ -15,7 +15,7 @@ from applications.attachments import FileWriteGuard, NewFile, attachments_store
 from applications.models import Attachment
 from applications.uploads import sanitize_upload
 from dukcapil.accounts.models import User
-from routing.delivery_selectors import BATCH_JOB_KIND
+from routing.delivery_selectors import BATCH_JOB_KIND, MANIFEST_JOB_KIND
 from routing.models import DeliveryBatch
 from tests import factories as f
 from tests.applications.workspace import application_with_checks, jpeg_upload
@@ -36,6 +36,7 @@ class Side:
     batch: object = None
     item: object = None
     job: object = None
+    merge_job: object = None
     number: object = None
     rota: object = None
     booking: object = None
@@ -94,6 +95,10 @@ def _side(*, doc_type, desa, officer, bidang: str, sender: str) -> Side:
     side.batch = f.DeliveryBatchFactory(desa=desa, created_by=officer, status=DeliveryBatch.Status.DISPATCHED)
     side.item = f.BatchItemFactory(batch=side.batch, application=ready)
     side.job = f.BackgroundJobFactory(kind=BATCH_JOB_KIND, created_by=officer)
+    side.merge_job = f.BackgroundJobFactory(
+        kind=MANIFEST_JOB_KIND, created_by=officer, status="done", result={"merged": [side.batch.number]}
+    )
+    side.merge_job.result_file.save("manifest.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
     side.number = f.OfficerNumberFactory(officer=officer, bidang=bidang)
     side.rota = f.RotaFactory(bidang=bidang)
     side.booking = f.RecordingBookingFactory(desa=desa, created_by=officer)
