@@ -100,3 +100,33 @@ def test_kepala_bidang_generates_a_rota_from_the_admin(office, live_server, page
     assert page.url.endswith(f"/kelola/routing/rota/{rota.pk}/change/")
     assert "Draf jadwal dibuat" in page.locator(".messagelist").inner_text()
     page.screenshot(path=str(ARTIFACTS / "admin-rota-change.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_admin_merges_manifests_in_a_job_and_downloads_the_pdf(office, live_server, page):
+    """The admin's "one PDF of the selected manifests": a job page with the result and the file."""
+    from routing.models import DeliveryBatch
+    from tests.routing.delivery_helpers import batch_with
+
+    officer = f.OfficerFactory(username="petugas.kirim", first_name="Rudi", last_name="Hartono")
+    kk = Application.objects.first().document_type
+    desas = [f.DesaFactory(name="Sondo"), f.DesaFactory(name="Monta")]
+    for desa in desas:
+        batch_with(officer=officer, desa=desa, document_type=kk, n=2, status="dispatched")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _login(page, live_server, "admin.kantor")
+    page.goto(f"{live_server.url}/kelola/routing/deliverybatch/")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == DeliveryBatch.objects.count() == 2
+    page.locator("#action-toggle").check()
+    page.locator("select[name=action]").select_option("download_manifests_action")
+    page.locator("button[name=index]").click()
+    page.wait_for_url("**/rute/pengiriman/proses/*/")
+    page.get_by_text("2 manifest digabung dalam satu PDF.").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "admin-manifest-job.png"), full_page=True)
+    with page.expect_download() as saved:
+        page.get_by_role("link", name="Unduh PDF manifest").click()
+    path = saved.value.path()
+    assert Path(path).read_bytes().startswith(b"%PDF")
+    assert saved.value.suggested_filename.startswith("manifest-")
