@@ -28,8 +28,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from applications.validators import mask_phone
-from dukcapil.core.audit import audit_record
 from dukcapil.accounts.models import User
+from dukcapil.core.audit import audit_record
 
 from .forms import AttachForm, TemplatePreviewForm
 from .inbound import (
