@@ -364,3 +364,16 @@ def test_a_refusal_costs_one_insert(client, officer_capil, doc_type, desa_a):
     inserts = [q["sql"] for q in captured if "core_auditentry" in q["sql"]]
     assert len(inserts) == 1 and inserts[0].startswith("INSERT")
     assert only_row(pk__gt=since).action == "denied:applications:detail"
+
+
+def test_opening_a_citizens_whatsapp_file_is_audited_but_not_its_thumbnail(client, officer):
+    from tests.notifications.test_inbox import _media, _message
+
+    number = f.OfficerNumberFactory(officer=officer, phone="+6281300000001", bidang="dafduk")
+    media = _media(_message(number, sender="+" + PHONE))
+    client.force_login(officer)
+    url = reverse("notifications:inbound_media", args=[media.pk])
+    assert client.get(url, {"kecil": "1"}, REMOTE_ADDR=IP).status_code == 200
+    assert not AuditEntry.objects.exists()
+    assert client.get(url, REMOTE_ADDR=IP).status_code == 200
+    assert_row(only_row(action="view_inbound_media"), actor=officer, obj=media)
