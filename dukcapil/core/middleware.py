@@ -16,12 +16,13 @@ def current_request() -> HttpRequest | None:
     return _current_request.get()
 
 
-def _object_id(kwargs: dict) -> str | None:
-    """The id of the object a URL names (its `pk`, `id`, `number` or `<x>_id`/`<x>_pk` argument)."""
-    for key, value in kwargs.items():
-        if key in OBJECT_KWARGS or key.endswith(("_id", "_pk")):
-            return str(value)
-    return None
+def _object_ids(kwargs: dict) -> dict[str, str]:
+    """The URL's arguments that name objects (`pk`, `id`, `number`, `<x>_id`, `<x>_pk`), in order."""
+    return {
+        key: str(value)
+        for key, value in kwargs.items()
+        if key in OBJECT_KWARGS or key.endswith(("_id", "_pk"))
+    }
 
 
 def _audit_refusal(request: HttpRequest, response: HttpResponse) -> None:
@@ -37,8 +38,8 @@ def _audit_refusal(request: HttpRequest, response: HttpResponse) -> None:
     if user is None or not user.is_authenticated:
         return
     match = getattr(request, "resolver_match", None)
-    object_id = _object_id(match.kwargs) if match is not None else None
-    if response.status_code == 404 and object_id is None:
+    ids = _object_ids(match.kwargs) if match is not None else {}
+    if response.status_code == 404 and not ids:
         return
     from .audit import audit_record
 
@@ -46,9 +47,11 @@ def _audit_refusal(request: HttpRequest, response: HttpResponse) -> None:
     audit_record(
         request=request,
         action=f"denied:{url_name}",
-        object_id=object_id or "",
+        object_id=next(iter(ids.values()), ""),
         outcome="denied",
-        detail=f"HTTP {response.status_code} {request.method}",
+        detail=" ".join(
+            [f"HTTP {response.status_code} {request.method}", *(f"{k}={v}" for k, v in ids.items())]
+        ),
     )
 
 

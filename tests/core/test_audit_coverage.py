@@ -302,7 +302,7 @@ def test_other_bidang_application_answers_404_and_is_audited_as_denied(
         str(app.pk),
         IP,
     )
-    assert entry.detail == "HTTP 404 GET"
+    assert entry.detail == f"HTTP 404 GET pk={app.pk}"
 
 
 def test_other_desa_batch_answers_404_and_is_audited(client, officer, pemdes_b, desa_a, doc_type):
@@ -377,3 +377,18 @@ def test_opening_a_citizens_whatsapp_file_is_audited_but_not_its_thumbnail(clien
     assert not AuditEntry.objects.exists()
     assert client.get(url, REMOTE_ADDR=IP).status_code == 200
     assert_row(only_row(action="view_inbound_media"), actor=officer, obj=media)
+
+
+def test_a_refused_attachment_names_the_application_and_the_file(client, officer_capil, doc_type, desa_a):
+    app = f.ApplicationFactory(document_type=doc_type, desa=desa_a, nik=NIK)
+    client.force_login(officer_capil)
+    url = reverse("applications:attachment", args=[app.pk, 987])
+    assert client.get(url, {"unduh": "1"}, REMOTE_ADDR=IP).status_code == 404
+    entry = only_row()
+    assert (entry.action, entry.object_id, entry.detail, entry.outcome) == (
+        "denied:applications:attachment",
+        str(app.pk),
+        f"HTTP 404 GET pk={app.pk} attachment_pk=987",
+        "denied",
+    )
+    assert entry.application_id is None and entry.nik_digest == ""  # the row loads nothing to write
