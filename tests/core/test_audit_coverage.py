@@ -392,3 +392,22 @@ def test_a_refused_attachment_names_the_application_and_the_file(client, officer
         "denied",
     )
     assert entry.application_id is None and entry.nik_digest == ""  # the row loads nothing to write
+
+
+def test_attaching_a_whatsapp_file_to_an_application_is_audited(client, officer, doc_type, desa_a):
+    from tests.notifications.test_inbox import _media, _message
+
+    number = f.OfficerNumberFactory(officer=officer, phone="+6281300000001", bidang="dafduk")
+    app = f.ApplicationFactory(document_type=doc_type, desa=desa_a, nik=NIK)
+    message = _message(number, sender="+" + PHONE)
+    media = _media(message)
+    client.force_login(officer)
+    response = client.post(
+        reverse("notifications:conversation_attach", args=[message.pk]),
+        {"number": app.number, "media": [media.pk]},
+        REMOTE_ADDR=IP,
+    )
+    assert response.status_code == 302
+    entry = only_row(action="whatsapp_attach")
+    assert_row(entry, actor=officer, obj=app)
+    assert entry.detail == "1 berkas"
