@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dukcapil.accounts.models import User
+from dukcapil.core.audit import audit_record
 from dukcapil.core.models import Counter
 
 from .models import Application, ApplicationEvent, Attachment, DocumentType, RequirementCheck
@@ -123,6 +124,7 @@ def application_create(
     ApplicationEvent.objects.create(
         application=application, actor=actor, action="create", to_status=application.status
     )
+    audit_record(actor=actor, action="create", application=application)
     _notify(application, "received")
     return application
 
@@ -206,6 +208,9 @@ def application_transition(
             from_status=transition.source,
             to_status=transition.target,
             note=note.strip(),
+        )
+        audit_record(
+            actor=actor, action=f"status:{transition.target}", application=application, detail=action
         )
         _notify_for_transition(application, transition, note=note, extra=message_extra)
     return application
@@ -379,6 +384,9 @@ def checklist_save(
                     for c in changed
                 ),
             )
+            audit_record(
+                actor=actor, action="checklist", application=application, detail=f"{len(changed)} persyaratan"
+            )
         application.refresh_from_db(fields=["version", "updated_at"])
     return application
 
@@ -516,8 +524,6 @@ def application_nik_reveal(*, application: Application, actor: User, request=Non
     Officers see them masked by default; they need the full numbers only when entering the
     document in SIAK, so each look is deliberate and recorded.
     """
-    from dukcapil.core.audit import audit_record
-
     _require_office_actor(actor, application)
     audit_record(request=request, actor=actor, action="reveal_nik", application=application)
     return application.nik

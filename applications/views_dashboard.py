@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dukcapil.accounts.models import Bidang
+from dukcapil.core.audit import audit_record
 from routing.models import Kecamatan
 
 from .dashboard import AGING_BUCKETS, Dashboard, DashboardFilters, dashboard_allowed, dashboard_build
@@ -240,6 +241,8 @@ def dashboard_xlsx(request, table: str):
     tables_xlsx(chosen, heading=heading, stream=stream)
     f = dash.filters
     name = f"dasbor-{dash.bidang or 'kantor'}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}-{table}.xlsx"
+    # the workbook leaves the system: who took which figures, and when
+    audit_record(request=request, action="export_dashboard", detail=name)
     response = HttpResponse(stream.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

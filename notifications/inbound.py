@@ -399,6 +399,7 @@ def _attach_media(*, actor, application, conversation: InboundMessage, media_ids
     from applications.attachments import NewFile, attachments_store
     from applications.models import ApplicationEvent, Attachment
     from applications.uploads import UploadRejected, check_file_count, sanitize_upload
+    from dukcapil.core.audit import audit_record
 
     media = list(
         conversation_media_qs(conversation).filter(pk__in=media_ids, fetched=True, used=False).order_by("pk")
@@ -436,6 +437,9 @@ def _attach_media(*, actor, application, conversation: InboundMessage, media_ids
         actor=actor,
         action="whatsapp_attach",
         note=_("%(n)d berkas ditambahkan dari WhatsApp masuk.") % {"n": len(attachments)},
+    )
+    audit_record(
+        actor=actor, action="whatsapp_attach", application=application, detail=f"{len(attachments)} berkas"
     )
     return attachments
 

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from applications.validators import mask_phone
 from dukcapil.accounts.models import User
+from dukcapil.core.audit import audit_record
 
 from .forms import AttachForm, TemplatePreviewForm
 from .inbound import (
@@ -293,6 +294,8 @@ def inbound_media_file(request: HttpRequest, pk: int) -> HttpResponse:
     if not field:
         raise Http404
     content_type = "image/jpeg" if thumbnail else (media.mime_type or "application/octet-stream")
+    if not thumbnail:  # the thumbnails come with the conversation page, the file is opened on purpose
+        audit_record(request=request, action="view_inbound_media", obj=media)
     response = FileResponse(field.open("rb"), content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"

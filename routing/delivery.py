@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from applications.models import Application, ApplicationEvent
 from applications.services import StaleApplication, WorkflowError, application_transition
 from dukcapil.accounts.models import User
+from dukcapil.core.audit import audit_record
 from dukcapil.core.models import BackgroundJob, Counter
 
 from .models import BatchItem, DeliveryBatch, Desa
@@ -120,6 +121,25 @@ def _batch_touch(batch: DeliveryBatch, **updates) -> DeliveryBatch:
     return batch
 
 
+def _audit_batch(
+    *,
+    actor: User,
+    action: str,
+    batch: DeliveryBatch,
+    application: Application | None = None,
+    detail: str = "",
+) -> None:
+    """One audit row 'batch:<action>' on the batch (and the application an item change concerns)."""
+    audit_record(
+        actor=actor,
+        action=f"batch:{action}",
+        obj=batch,
+        application=application,
+        desa_id=batch.desa_id,
+        detail=detail,
+    )
+
+
 def _schedule_pdf(batch_id: int) -> None:
     """Render the manifest after commit so the Pemdes finds it ready; a later download renders it otherwise."""
 
@@ -147,6 +167,7 @@ def _open_batch_for_desa(*, actor: User, desa: Desa) -> tuple[DeliveryBatch, boo
             batch = DeliveryBatch.objects.create(
                 number=_batch_number_next(desa=desa, year=year), desa=desa, created_by=actor
             )
+            _audit_batch(actor=actor, action="create", batch=batch)
             return batch, True
     except IntegrityError:
         return _lock_batch(DeliveryBatch.objects.get(desa=desa, status=DeliveryBatch.Status.OPEN).pk), False
@@ -187,6 +208,7 @@ def _add_to_open_batch(
         for app_id in eligible
     )
     _batch_touch(batch, item_count=F("item_count") + len(eligible))
+    _audit_batch(actor=actor, action="add", batch=batch, detail=f"{len(eligible)} dokumen")
     return batch, created, len(eligible)
 
 
@@ -275,6 +297,7 @@ def batch_remove_item(*, actor: User, item: BatchItem) -> DeliveryBatch:
         to_status=Application.Status.READY,
         note=_("Dikeluarkan dari batch pengiriman %(number)s") % {"number": batch.number},
     )
+    _audit_batch(actor=actor, action="remove", batch=batch, application=item.application)
     return _batch_touch(batch, item_count=F("item_count") - 1)
 
 
@@ -317,6 +340,7 @@ def batch_dispatch(
         dispatch_date=dispatch_date,
         dispatched_at=timezone.now(),
     )
+    _audit_batch(actor=actor, action="dispatch", batch=batch, detail=f"{len(items)} dokumen")
     _schedule_pdf(batch.pk)
     return batch
 
@@ -340,7 +364,8 @@ def batch_confirm_receipt(
     batch = _batch_touch(
         batch, status=DeliveryBatch.Status.RECEIVED, received_by=actor, received_at=timezone.now()
     )
-    return _close_if_finished(batch)
+    _audit_batch(actor=actor, action="receive", batch=batch)
+    return _close_if_finished(batch, actor=actor)
 
 
 def _same_person(a: str, b: str) -> bool:
@@ -384,7 +409,8 @@ def batch_hand_over_item(
         recorded_by=actor,
         updated_at=timezone.now(),
     )
-    _close_if_finished(_batch_touch(batch))
+    _audit_batch(actor=actor, action="hand_over", batch=batch, application=item.application)
+    _close_if_finished(_batch_touch(batch), actor=actor)
     item.refresh_from_db()
     return item
 
@@ -414,7 +440,8 @@ def batch_return_item(*, actor: User, item: BatchItem, reason: str) -> BatchItem
         recorded_by=actor,
         updated_at=timezone.now(),
     )
-    _close_if_finished(_batch_touch(batch))
+    _audit_batch(actor=actor, action="return", batch=batch, application=item.application)
+    _close_if_finished(_batch_touch(batch), actor=actor)
     item.refresh_from_db()
     return item
 
@@ -446,10 +473,11 @@ def _transition_item(
     )
 
 
-def _close_if_finished(batch: DeliveryBatch) -> DeliveryBatch:
+def _close_if_finished(batch: DeliveryBatch, *, actor: User) -> DeliveryBatch:
     """A received batch with nothing left waiting at the desa is closed."""
     if batch.status != DeliveryBatch.Status.RECEIVED:
         return batch
     if batch.items.filter(status=BatchItem.Status.IN_BATCH).exists():
         return batch
+    _audit_batch(actor=actor, action="close", batch=batch)
     return _batch_touch(batch, status=DeliveryBatch.Status.CLOSED)

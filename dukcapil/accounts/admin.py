@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dukcapil.core.admin_tools import ActionReport, OfficeAdmin
+from dukcapil.core.audit import audit_record
 
 from .models import User
 from .roles import user_sync_role_group
@@ -159,6 +160,14 @@ class OfficeUserAdmin(OfficeAdmin, DjangoUserAdmin):
                 role__in=OFFICER_ROLES, is_active=True, bidang__in=managed_bidang(request.user)
             )
         return queryset, may_have_duplicates
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        """Save, and audit a (de)activation: the admin's change form is the one place it happens."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            audit_record(
+                request=request, action="user:activate" if obj.is_active else "user:deactivate", obj=obj
+            )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

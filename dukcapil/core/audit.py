@@ -11,6 +11,7 @@ import logging
 from django.conf import settings
 from django.db.models import QuerySet
 
+from .middleware import current_request
 from .models import AuditEntry
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,19 @@ def audit_record(
     application=None,
     desa_id: int | None = None,
     nik: str = "",
+    object_id: str = "",
     outcome: str = AuditEntry.Outcome.ALLOWED,
     detail: str = "",
 ) -> AuditEntry:
-    """Write one audit row. `application` fills the application id, its desa and its NIK digest."""
+    """Write one audit row. `application` fills the application id, its desa and its NIK digest.
+
+    Without `request` the request being served is used (set by AuditRequestMiddleware), so a
+    service records the IP and, when no `actor` is given, the signed-in user; a Celery task or a
+    command has no request and records no IP. `object_id` names an object without loading it.
+    """
+    request = request if request is not None else current_request()
+    if outcome == AuditEntry.Outcome.DENIED and request is not None:
+        request._audit_denied_recorded = True  # the middleware writes no second row for it
     if (
         actor is None
         and request is not None
@@ -62,9 +72,9 @@ def audit_record(
         object_type=obj._meta.model_name
         if obj is not None
         else (application._meta.model_name if application is not None else ""),
-        object_id=str(obj.pk if obj is not None else (application.pk if application is not None else ""))[
-            :40
-        ],
+        object_id=str(
+            obj.pk if obj is not None else (application.pk if application is not None else object_id)
+        )[:40],
         application_id=application.pk if application is not None else None,
         desa_id=desa_id,
         nik_digest=nik_digest(nik) if nik else "",

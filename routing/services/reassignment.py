@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationEvent
 from dukcapil.accounts.models import User
+from dukcapil.core.audit import audit_record
 from reports.services import summary_officer_moved
 
 from .. import selectors
@@ -29,6 +30,7 @@ def _reassign_row(*, actor: User, application: Application, to_officer: User, no
         # status does not change: from/to stay empty so status statistics do not count this row
         note=f"{text} {note.strip()}".strip(),
     )
+    audit_record(actor=actor, action="reassign", application=application, detail=f"petugas #{to_officer.pk}")
     application.assigned_to = to_officer
     # a ready document counts as finished by its officer on the dashboard's summary of its ready day
     summary_officer_moved(application, old.pk if old else None)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application
 from dukcapil.accounts.models import User
+from dukcapil.core.audit import audit_record
 
 from .. import selectors
 from ..models import Desa, RecordingBooking, RecordingDay
@@ -139,9 +140,22 @@ def recording_book(
     except IntegrityError:
         # raised out of the outer transaction, which rolls back the place claimed above
         raise _open_booking_exists() from None
+    _audit_booking(actor=actor, action="create", booking=booking)
     if not pending:
         _tell_citizen(booking, "recording_booked")
     return booking
+
+
+def _audit_booking(*, actor: User, action: str, booking: RecordingBooking) -> None:
+    """One audit row 'booking:<action>' on the booking, with its desa and NIK digest."""
+    audit_record(
+        actor=actor,
+        action=f"booking:{action}",
+        obj=booking,
+        desa_id=booking.desa_id,
+        nik=booking.nik,
+        detail=booking.status,
+    )
 
 
 def _lock_booking(booking: RecordingBooking) -> RecordingBooking:
@@ -164,6 +178,7 @@ def recording_approve(
     locked.status = RecordingBooking.Status.BOOKED
     locked.decided_by = actor
     locked.save(update_fields=["date", "status", "decided_by"])
+    _audit_booking(actor=actor, action="approve", booking=locked)
     _tell_citizen(locked, "recording_booked")
     return locked
 
@@ -181,6 +196,7 @@ def recording_decline(*, actor: User, booking: RecordingBooking, reason: str) ->
     locked.decided_by = actor
     locked.decline_reason = reason.strip()[:255]
     locked.save(update_fields=["status", "decided_by", "decline_reason"])
+    _audit_booking(actor=actor, action="decline", booking=locked)
     _tell_citizen(locked, "recording_declined", reason=locked.decline_reason)
     return locked
 
@@ -203,6 +219,7 @@ def recording_cancel(*, actor: User, booking: RecordingBooking, reason: str) -> 
     locked.decided_by = actor
     locked.decline_reason = reason.strip()[:255]
     locked.save(update_fields=["status", "decided_by", "decline_reason"])
+    _audit_booking(actor=actor, action="cancel", booking=locked)
     _tell_citizen(locked, "recording_declined", reason=locked.decline_reason)
     return locked
 
@@ -218,6 +235,7 @@ def recording_attend(*, actor: User, booking: RecordingBooking) -> RecordingBook
     if not changed:
         raise RoutingError(_("Hanya pemesanan berstatus terjadwal yang dapat ditandai sudah direkam."))
     booking.status = RecordingBooking.Status.ATTENDED
+    _audit_booking(actor=actor, action="attend", booking=booking)
     return booking
 
 
