@@ -137,6 +137,37 @@ class OfficeAdmin(admin.ModelAdmin):
             raise Http404
         return obj
 
+    # --- the audit trail: every add, change and delete made here also writes an AuditEntry ---
+
+    def log_addition(self, request: HttpRequest, obj, message):
+        audit_admin_write(request, "add", [obj])
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request: HttpRequest, obj, message):
+        audit_admin_write(request, "change", [obj])
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request: HttpRequest, queryset):
+        """Called before the objects are deleted (one object or a bulk "delete selected")."""
+        audit_admin_write(request, "delete", list(queryset))
+        return super().log_deletions(request, queryset)
+
+
+def audit_admin_write(request: HttpRequest, verb: str, objects: Iterable) -> None:
+    """One audit row per object written through the admin: "admin:<verb>:<app_label>.<model>".
+
+    Steps: name the model by its label (never the object's text, which may hold a NIK or a phone
+    number), keep the primary key as the object id, and let `audit_record` add the user and IP.
+    """
+    from dukcapil.core.audit import audit_record  # the audit module imports the models
+
+    for obj in objects:
+        audit_record(
+            request=request,
+            action=f"admin:{verb}:{obj._meta.label_lower}",
+            obj=obj,
+        )
+
 
 class ReadOnlyAdmin(OfficeAdmin):
     """History and machinery: viewable, never added, changed or deleted by hand."""

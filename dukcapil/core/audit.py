@@ -68,7 +68,7 @@ def audit_record(
     return AuditEntry.objects.create(
         actor=actor,
         actor_username=getattr(actor, "username", "") or "",
-        action=action[:40],
+        action=action[:80],
         object_type=obj._meta.model_name
         if obj is not None
         else (application._meta.model_name if application is not None else ""),

@@ -45,7 +45,7 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(_("aksi"), max_length=40)
+    action = models.CharField(_("aksi"), max_length=80)  # "admin:delete:<app_label>.<model>"
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=40, blank=True)
     application_id = models.BigIntegerField(null=True, blank=True)
