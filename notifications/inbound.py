@@ -450,10 +450,20 @@ def conversation_media_qs(conversation: InboundMessage):
     )
 
 
-def inbound_dismiss(*, conversation: InboundMessage) -> int:
-    """Mark the conversation's new messages as dismissed (spam, a question answered by phone)."""
-    return InboundMessage.objects.filter(
+@transaction.atomic
+def inbound_dismiss(*, conversation: InboundMessage, actor=None) -> int:
+    """Mark the conversation's new messages as dismissed (spam, a question answered by phone).
+
+    Steps: one UPDATE of the conversation's new messages; when any changed, one audit row naming
+    the conversation's message (never the sender's number).
+    """
+    from dukcapil.core.audit import audit_record
+
+    count = InboundMessage.objects.filter(
         officer_number_id=conversation.officer_number_id,
         sender=conversation.sender,
         status=InboundMessage.Status.NEW,
     ).update(status=InboundMessage.Status.DISMISSED)
+    if count:
+        audit_record(actor=actor, action="inbound:dismiss", obj=conversation, detail=f"{count} pesan")
+    return count

@@ -20,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from dukcapil.accounts.models import User
+from dukcapil.core.audit import audit_record
 
 from .defaults import DEFAULT_BODIES
 from .models import MessageTemplate, OutboxMessage
@@ -271,6 +272,12 @@ def message_resend(*, message: OutboxMessage, actor: User) -> OutboxMessage:
                 action="message_resend",
                 note=_("Kirim ulang pesan WhatsApp: %(event)s") % {"event": message.get_event_display()},
             )
+        audit_record(
+            actor=actor,
+            action="outbox:resend",
+            obj=message,
+            desa_id=message.application.desa_id if message.application_id else None,
+        )
         transaction.on_commit(lambda: _kick(message.pk))
     message.refresh_from_db()
     return message

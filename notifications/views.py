@@ -279,7 +279,7 @@ def conversation_attach(request: HttpRequest, pk: int) -> HttpResponse:
 @inbox_required
 def conversation_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_inbound_for_user(request.user, pk)
-    count = inbound_dismiss(conversation=message)
+    count = inbound_dismiss(conversation=message, actor=request.user)
     messages.info(request, _("%(n)d pesan ditandai diabaikan.") % {"n": count})
     return redirect("notifications:inbox")
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import DocumentType
 from dukcapil.accounts.models import Bidang, User
+from dukcapil.core.audit import audit_record
 
 from ..models import OfficerNumber
 from .common import RoutingError, _require_manager
@@ -49,6 +50,7 @@ def officer_number_create(
     except IntegrityError:
         raise RoutingError(_("Nomor WhatsApp ini sudah terdaftar.")) from None
     number.services.set(services)
+    audit_record(actor=actor, action="number:add", obj=number, detail=f"petugas #{officer.pk}")
     return number
 
 
@@ -75,6 +77,7 @@ def officer_number_update(
     number.is_active = is_active
     number.save(update_fields=["officer", "phone", "label", "is_active"])
     number.services.set(services)
+    audit_record(actor=actor, action="number:edit", obj=number, detail=f"petugas #{officer.pk}")
     return number
 
 
@@ -83,4 +86,5 @@ def officer_number_set_active(*, actor: User, number: OfficerNumber, is_active: 
     _require_manager(actor, number.bidang)
     OfficerNumber.objects.filter(pk=number.pk).update(is_active=is_active)
     number.is_active = is_active
+    audit_record(actor=actor, action="number:toggle", obj=number, detail="aktif" if is_active else "nonaktif")
     return number

@@ -248,4 +248,10 @@ def recording_day_set_cap(*, actor: User, day: date, cap: int | None) -> Recordi
     row, _created = RecordingDay.objects.select_for_update().get_or_create(date=day)
     row.cap = cap
     row.save(update_fields=["cap"])
+    audit_record(
+        actor=actor,
+        action="recording_day:cap",
+        obj=row,
+        detail=f"{day:%Y-%m-%d} kuota {'bawaan' if cap is None else cap}",
+    )
     return row

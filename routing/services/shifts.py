@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from dukcapil.accounts.models import Bidang, User
+from dukcapil.core.audit import audit_record
 
 from .. import selectors
 from ..assignment import officer_pool
@@ -171,6 +172,7 @@ def rota_generate(
             if (place := plan.place(officer, day)) is not None
         ),
     )
+    audit_record(actor=actor, action="rota:generate", obj=rota, detail=f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
     names = {o.pk: str(o) for o in officers}
     return RotaGenerated(rota=rota, warnings=humanize_rota_messages(plan.warnings, names))
 
@@ -205,9 +207,14 @@ def rota_violations(state: selectors.RotaState) -> list[RotaViolation]:
 
 
 def _rota_change(
-    *, actor: User, rota: Rota, change: Callable[[selectors.RotaState], dict[tuple[int, date], str | None]]
+    *,
+    actor: User,
+    rota: Rota,
+    action: str,
+    change: Callable[[selectors.RotaState], dict[tuple[int, date], str | None]],
 ) -> Rota:
-    """Apply an edit: lock the rota, compute the new places, refuse what adds a violation, save the diff.
+    """Apply an edit: lock the rota, compute the new places, refuse what adds a violation, save the diff,
+    and write the audit row `action` ("rota:day", "rota:swap", "rota:move") when something changed.
 
     An edit is refused when the edited plan has a violation the stored plan did not have. Violations
     that were already there (leave entered after the rota was made, a day closed afterwards) do not
@@ -239,6 +246,8 @@ def _rota_change(
             )
     Rota.objects.filter(pk=locked.pk).update(version=F("version") + 1)
     locked.refresh_from_db()
+    if updates:
+        audit_record(actor=actor, action=action, obj=locked, detail=f"{len(updates)} hari-petugas")
     return locked
 
 
@@ -257,7 +266,7 @@ def rota_update_day(*, actor: User, rota: Rota, officer_id: int, day: date, plac
             return {}
         return {(officer_id, day): place}
 
-    return _rota_change(actor=actor, rota=rota, change=change)
+    return _rota_change(actor=actor, rota=rota, action="rota:day", change=change)
 
 
 @transaction.atomic
@@ -284,7 +293,7 @@ def rota_swap(*, actor: User, rota: Rota, officer_a: int, day_a: date, officer_b
                     updates[(oid, day)] = ShiftAssignment.Place.HOME
         return updates
 
-    return _rota_change(actor=actor, rota=rota, change=change)
+    return _rota_change(actor=actor, rota=rota, action="rota:swap", change=change)
 
 
 @transaction.atomic
@@ -303,7 +312,7 @@ def rota_move(*, actor: User, rota: Rota, officer_id: int, from_day: date, to_da
             raise RoutingError(humanize_rota_messages([str(exc)], names)[0]) from None
         return {(officer_id, from_day): ShiftAssignment.Place.HOME, (officer_id, to_day): OFFICE}
 
-    return _rota_change(actor=actor, rota=rota, change=change)
+    return _rota_change(actor=actor, rota=rota, action="rota:move", change=change)
 
 
 @transaction.atomic
@@ -325,6 +334,7 @@ def rota_publish(*, actor: User, rota: Rota) -> Rota:
         status=Rota.Status.PUBLISHED, published_at=timezone.now(), version=F("version") + 1
     )
     locked.refresh_from_db()
+    audit_record(actor=actor, action="rota:publish", obj=locked)
     return locked
 
 
@@ -335,12 +345,15 @@ def rota_delete(*, actor: User, rota: Rota) -> None:
     deleted, _rows = Rota.objects.filter(pk=rota.pk, status=Rota.Status.DRAFT).delete()
     if not deleted:
         raise RoutingError(_("Jadwal yang sudah diterbitkan tidak dapat dihapus."))
+    audit_record(actor=actor, action="rota:delete", object_id=str(rota.pk), detail="rota")
 
 
 def ical_token_reset(*, user: User) -> str:
     """A new private calendar address for the user; the old one stops working at once."""
     token = secrets.token_urlsafe(32)
-    User.objects.filter(pk=user.pk).update(ical_token=token)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(ical_token=token)
+        audit_record(actor=user, action="ical:reset", obj=user)
     user.ical_token = token
     return token
 
