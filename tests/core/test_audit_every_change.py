@@ -114,8 +114,9 @@ def world(doc_type, doc_type_capil, desa_a, desa_b):
     return world
 
 
-def _post_and_measure(client, world, route, payload) -> tuple[int, list[str], int]:
-    """POST once in a rolled-back savepoint: (status, tables changed, allowed audit rows written)."""
+def _post_and_measure(client, world, route, payload) -> tuple[int, list[str], list[str]]:
+    """POST once in a rolled-back savepoint: (status, tables changed, actions of the allowed audit
+    rows the request wrote)."""
     role = _first_allowed_role(route.key)
     client.logout()
     if world.user(role) is not None:
@@ -126,9 +127,27 @@ def _post_and_measure(client, world, route, payload) -> tuple[int, list[str], in
         last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         response = client.post(url, payload)
         moved = changed(before, snapshot())
-        audited = AuditEntry.objects.filter(pk__gt=last, outcome=AuditEntry.Outcome.ALLOWED).count()
+        audited = list(
+            AuditEntry.objects.filter(pk__gt=last, outcome=AuditEntry.Outcome.ALLOWED).values_list(
+                "action", flat=True
+            )
+        )
         transaction.set_rollback(True)
     return response.status_code, moved, audited
+
+
+# the action each newly audited view writes (issue 8 part 2: numbers, rota, caps, outbox, inbox)
+EXPECTED_ACTION = {
+    "routing:number_create": "number:add",
+    "routing:number_edit": "number:edit",
+    "routing:number_toggle": "number:toggle",
+    "routing:rota_day": "rota:day",
+    "routing:rota_delete": "rota:delete",
+    "routing:ical_token_reset": "ical:reset",
+    "routing:recording_cap": "recording_day:cap",
+    "notifications:resend": "outbox:resend",
+    "notifications:conversation_dismiss": "inbound:dismiss",
+}
 
 
 def test_every_state_changing_post_writes_an_audit_row(client, world):
@@ -144,6 +163,9 @@ def test_every_state_changing_post_writes_an_audit_row(client, world):
             unchanged.append(f"{route.key} ({status}): its valid POST changed nothing (fix PAYLOADS)")
         if route.key in READ_ONLY and moved:
             unchanged.append(f"{route.key} ({status}): called read-only, yet changed {moved}")
+        expected = EXPECTED_ACTION.get(route.key)
+        if expected and expected not in audited:
+            unaudited.append(f"{route.key}: no {expected!r} row (got {audited})")
     assert not unaudited, "\n".join(unaudited)
     assert not unchanged, "\n".join(unchanged)
 
@@ -162,4 +184,4 @@ def test_the_walk_catches_a_change_without_an_audit_row(client, world, monkeypat
     route = next(r for r in _post_routes() if r.key == "routing:number_toggle")
     _status, moved, audited = _post_and_measure(client, world, route, {})
     assert moved == ["routing.officernumber"]
-    assert audited == 0
+    assert audited == []
