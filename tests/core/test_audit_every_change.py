@@ -52,7 +52,7 @@ def _payloads(world) -> dict:
         "routing:batch_confirm_receipt": {"version": own.batch.version, "checked": "on"},
         "applications:checklist": {
             "version": own.application.version,
-            **{f"verdict_{c.pk}": "ok" for c in own.application.checks.all()},
+            **{f"verdict_{c.requirement_id}": "ok" for c in own.application.checks.all()},
         },
         "applications:action": {"version": own.application.version, "note": "Berkas lengkap"},
     }
