@@ -70,7 +70,8 @@ READ_ONLY = {
 }
 # the skip list: a valid POST is not built here (it needs a state the security world does not hold:
 # a received batch, a rule-abiding rota, a full intake form with files...). Each of these goes
-# through a service that audits, checked by tests/core/test_audit_coverage.py and the app's tests.
+# through a service that audits, checked by tests/core/test_audit_coverage.py and the app's tests;
+# rota generate/swap/move/publish by test_rota_generate_swap_move_publish_each_write_their_row below.
 NOT_BUILT = {
     "applications:intake",
     "applications:action",
@@ -185,3 +186,34 @@ def test_the_walk_catches_a_change_without_an_audit_row(client, world, monkeypat
     _status, moved, audited = _post_and_measure(client, world, route, {})
     assert moved == ["routing.officernumber"]
     assert audited == []
+
+
+# --- the rota services the walk cannot reach with the security world's one-officer rota -------------
+
+
+def test_rota_generate_swap_move_publish_each_write_their_row(kabid):
+    """Through the services, in a team of six (the rota tests' set-up): one row per change, none for
+    a refused one."""
+    from routing import services
+    from tests import factories as f
+    from tests.routing.test_rota_views import generate, office_map
+
+    for i in range(6):
+        f.OfficerFactory(username=f"au{i}", bidang="dafduk")
+    rota = generate(kabid, max_in_office=4)
+    office = office_map(rota)
+    days = sorted(office)
+    a = next(iter(office[days[0]] - office[days[1]]))
+    b = next(iter(office[days[1]] - office[days[0]]))
+    services.rota_swap(actor=kabid, rota=rota, officer_a=a, day_a=days[0], officer_b=b, day_b=days[1])
+    office = office_map(rota)
+    mover = next(iter(office[days[0]] - office[days[1]]))
+    services.rota_move(actor=kabid, rota=rota, officer_id=mover, from_day=days[0], to_day=days[1])
+    services.rota_publish(actor=kabid, rota=rota)
+    with pytest.raises(services.RoutingError):
+        services.rota_publish(actor=kabid, rota=rota)  # already published: refused, no row
+    rows = AuditEntry.objects.filter(action__startswith="rota:").order_by("pk")
+    assert [(r.action, r.object_id, r.actor_id) for r in rows] == [
+        (action, str(rota.pk), kabid.pk)
+        for action in ("rota:generate", "rota:swap", "rota:move", "rota:publish")
+    ]
