@@ -90,14 +90,7 @@ def queue_field(field: BoundField) -> SafeString:
             control_id,
             _options(field),
         )
-        return format_html(
-            '<div id="div_{}" class="mb-3">{}<div>{}{}</div></div>',
-            control_id,
-            _label(field, "form-label"),
-            control,
-            errors,
-        )
-    if isinstance(field.field.widget, forms.CheckboxInput):
+    elif isinstance(field.field.widget, forms.CheckboxInput):
         control = field.as_widget(
             attrs={"class": "form-check-input" + (" is-invalid" if field.errors else ""), **invalid}
         )
@@ -108,9 +101,10 @@ def queue_field(field: BoundField) -> SafeString:
             _label(field, "form-check-label"),
             errors,
         )
-    control = field.as_widget(
-        attrs={"class": "form-control" + (" is-invalid" if field.errors else ""), **invalid}
-    )
+    else:
+        control = field.as_widget(
+            attrs={"class": "form-control" + (" is-invalid" if field.errors else ""), **invalid}
+        )
     return format_html(
         '<div id="div_{}" class="mb-3">{}<div>{}{}</div></div>',
         control_id,
