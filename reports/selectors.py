@@ -44,12 +44,18 @@ def _days(model, bidang: str, first: date, last: date) -> QuerySet:
     return qs.filter(bidang=bidang) if bidang else qs
 
 
-def type_days(*, bidang: str, filters: "DashboardFilters", first: date, last: date) -> list[dict]:
-    """Per day and document type: intake, revised, finished; not for a kecamatan filter."""
-    assert not filters.kecamatan_id, "TypeDay has no kecamatan"  # noqa: S101 - caller's contract
-    qs = _days(TypeDay, bidang, first, last)
+def _days_of_types(model, bidang: str, filters: "DashboardFilters", first: date, last: date) -> QuerySet:
+    """`_days` of a summary kept per document type (no kecamatan: the caller reads raw rows then)."""
+    assert not filters.kecamatan_id, f"{model.__name__} has no kecamatan"  # noqa: S101 - caller's contract
+    qs = _days(model, bidang, first, last)
     if filters.document_type_id:
         qs = qs.filter(document_type_id=filters.document_type_id)
+    return qs
+
+
+def type_days(*, bidang: str, filters: "DashboardFilters", first: date, last: date) -> list[dict]:
+    """Per day and document type: intake, revised, finished; not for a kecamatan filter."""
+    qs = _days_of_types(TypeDay, bidang, filters, first, last)
     return list(
         qs.order_by()
         .values("day", "document_type_id")
@@ -59,10 +65,7 @@ def type_days(*, bidang: str, filters: "DashboardFilters", first: date, last: da
 
 def turnaround_counts(*, bidang: str, filters: "DashboardFilters", first: date, last: date) -> list[tuple]:
     """(document type, whole days, within, count) over the days; not for a kecamatan filter."""
-    assert not filters.kecamatan_id, "TurnaroundDay has no kecamatan"  # noqa: S101 - caller's contract
-    qs = _days(TurnaroundDay, bidang, first, last)
-    if filters.document_type_id:
-        qs = qs.filter(document_type_id=filters.document_type_id)
+    qs = _days_of_types(TurnaroundDay, bidang, filters, first, last)
     return list(
         qs.order_by().values_list("document_type_id", "days", "within").annotate(n=Sum("n")).order_by()
     )
@@ -70,10 +73,7 @@ def turnaround_counts(*, bidang: str, filters: "DashboardFilters", first: date, 
 
 def officer_finished(*, bidang: str, filters: "DashboardFilters", first: date, last: date) -> dict:
     """Finished per officer (None: unassigned) over the days; not for a kecamatan filter."""
-    assert not filters.kecamatan_id, "OfficerDay has no kecamatan"  # noqa: S101 - caller's contract
-    qs = _days(OfficerDay, bidang, first, last)
-    if filters.document_type_id:
-        qs = qs.filter(document_type_id=filters.document_type_id)
+    qs = _days_of_types(OfficerDay, bidang, filters, first, last)
     return dict(qs.order_by().values_list("assigned_to_id").annotate(n=Sum("finished")).order_by())
 
 
