@@ -29,6 +29,7 @@ from notifications.webhook_security import compute_signature
 from routing.models import BatchItem
 from tests import factories as f
 from tests.applications.workspace import intake_data, jpeg_upload
+from tests.fakes.whatsapp_payloads import incoming_message
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
@@ -143,24 +144,9 @@ def browser(client, capture):
 
 
 def _webhook_text(sender_digits: str, text: str) -> bytes:
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": BUSINESS, "phone_number_id": "1065"},
-        "contacts": [{"profile": {"name": "Budi"}, "wa_id": sender_digits}],
-        "messages": [
-            {
-                "from": sender_digits,
-                "id": "wamid.CANARY",
-                "timestamp": "1760000000",
-                "type": "text",
-                "text": {"body": text},
-            }
-        ],
-    }
-    body = {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}],
-    }
+    body = incoming_message(
+        business=BUSINESS, sender=sender_digits, wamid="wamid.CANARY", kind="text", content={"body": text}
+    )
     return json.dumps(body).encode()
 
 

@@ -20,6 +20,7 @@ from notifications.models import InboundMedia
 from notifications.webhook_security import compute_signature
 from tests import factories as f
 from tests.applications.workspace import application_with_checks, intake_data, stored_files
+from tests.fakes.whatsapp_payloads import incoming_message
 from tests.malicious_files import (
     CAMERA_MARKER,
     CASES,
@@ -109,29 +110,11 @@ def media_server(fake_media, settings):
 
 
 def _image_message(media_id: str, mime_type: str) -> dict:
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": BUSINESS, "phone_number_id": "1065"},
-        "contacts": [{"profile": {"name": "Budi"}, "wa_id": CITIZEN}],
-        "messages": [
-            {
-                "from": CITIZEN,
-                "id": "wamid.SEC-UPLOAD",
-                "timestamp": "1760000000",
-                "type": "document" if mime_type == "application/pdf" else "image",
-                ("document" if mime_type == "application/pdf" else "image"): {
-                    "id": media_id,
-                    "mime_type": mime_type,
-                    "sha256": "x",
-                    "filename": "kiriman",
-                },
-            }
-        ],
-    }
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}],
-    }
+    kind = "document" if mime_type == "application/pdf" else "image"
+    content = {"id": media_id, "mime_type": mime_type, "sha256": "x", "filename": "kiriman"}
+    return incoming_message(
+        business=BUSINESS, sender=CITIZEN, wamid="wamid.SEC-UPLOAD", kind=kind, content=content
+    )
 
 
 @pytest.mark.parametrize("label", CASES)
