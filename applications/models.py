@@ -299,6 +299,62 @@ class ApplicationTally(models.Model):
         return f"{self.bidang}/{self.assignee}/{self.status}: {self.n}"
 
 
+class OpenWorkTally(models.Model):
+    """The open applications counted per day, kept exact by database triggers (migration 0008).
+
+    Four views of the same open applications (see `applications/open_work.py`): per status and local
+    day of intake (with the urgent ones), for the backlog's aging; per status and local due day, per
+    officer and due day, per desa and due day, for the overdue counts. A periodic job folds the days
+    that can no longer change a figure into one floor row (`OpenWorkClock`), so the table stays a few
+    thousand rows however long the office's history. Rows are summed, never read one by one: a
+    concurrent fold may leave a key split over two rows, or a negative one.
+    """
+
+    class Kind(models.IntegerChoices):
+        AGE = 1, "status × hari diterima"
+        DUE = 2, "status × hari tenggat"
+        OFFICER = 3, "petugas × hari tenggat"
+        DESA = 4, "desa × hari tenggat"
+
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    bidang = models.CharField(max_length=10, choices=Bidang.choices)
+    status = models.CharField(max_length=20, blank=True)  # "" for the officer and desa kinds
+    dim = models.BigIntegerField(default=0)  # officer id (0: unassigned) or desa id; 0 otherwise
+    day = models.DateField()  # local day; the clock's floor holds every earlier day too
+    n = models.BigIntegerField(default=0)
+    urgent = models.BigIntegerField(default=0)  # AGE only
+
+    class Meta:
+        verbose_name = _("rekap pekerjaan terbuka")
+        verbose_name_plural = _("rekap pekerjaan terbuka")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "bidang", "status", "dim", "day"], name="open_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.bidang}/{self.status}/{self.dim}/{self.day}: {self.n}"
+
+
+class OpenWorkClock(models.Model):
+    """One row: the time zone the triggers take days in, and the floors the fold has reached.
+
+    A tally row on a floor day counts that day and every earlier one: `age_floor` stays at least 31
+    days back (all of it in the oldest aging bucket), `due_floor` before today (all of it overdue).
+    """
+
+    time_zone = models.CharField(max_length=64)
+    utc_offset = models.CharField(max_length=20)  # SQLite date() modifier, e.g. "+420 minutes"
+    age_floor = models.DateField()
+    due_floor = models.DateField()
+
+    class Meta:
+        verbose_name = _("jam rekap pekerjaan terbuka")
+        verbose_name_plural = _("jam rekap pekerjaan terbuka")
+
+    def __str__(self) -> str:
+        return f"{self.time_zone} {self.age_floor} {self.due_floor}"
+
+
 class ApplicationEvent(models.Model):
     """One row per state change or notable action: who, when, from, to, note."""
 

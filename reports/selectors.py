@@ -78,13 +78,9 @@ def officer_finished(*, bidang: str, filters: "DashboardFilters", first: date, l
 
 
 def desa_intake(*, bidang: str, filters: "DashboardFilters", first: date, last: date) -> list[dict]:
-    """Received per desa over the days, with the desa's and kecamatan's names; not for a document type filter."""
+    """Received per desa ({"desa_id", "n"}) over the days; not for a document type filter."""
     assert not filters.document_type_id, "DesaDay has no document type"  # noqa: S101 - caller's contract
     qs = _days(DesaDay, bidang, first, last)
     if filters.kecamatan_id:
         qs = qs.filter(desa__kecamatan_id=filters.kecamatan_id)
-    return list(
-        qs.order_by()
-        .values("desa_id", "desa__name", "desa__kecamatan_id", "desa__kecamatan__name")
-        .annotate(intake=Sum("intake"))
-    )
+    return list(qs.order_by().values("desa_id").annotate(n=Sum("intake")))

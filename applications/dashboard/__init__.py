@@ -7,7 +7,7 @@ Modules: `rows` (constants, filters, scope and the result rows), `figures` (the 
 History figures (intake, finished, turnaround, revisions, intake per desa) read the daily
 summaries of the `reports` app for the days that are over and summarised, and the raw rows for the
 days after its marker (today, normally): see reports/__init__.py. `history` groups the raw rows the
-same way for both. Current-state figures are grouped queries over the open applications. The
+same way for both. Current-state figures come from the open-work tally (query 5). The
 query count does not grow with the data. The queries, in order (see `figures.dashboard_build`):
 
  0. the summaries' marker (the last summarised day)
@@ -15,8 +15,10 @@ query count does not grow with the data. The queries, in order (see `figures.das
     then TypeDay over the summarised days (intake, revised and finished per day and type)
  2. finished: ready after the marker, per day and officer, then OfficerDay over the summarised days
  3. turnaround: ready after the marker, per document type, whole days and within, then TurnaroundDay
- 5. open backlog: grouped by status, officer and desa, with overdue, urgent and aging-bucket
-    counts (one scan gives the backlog, per-officer and per-desa open figures)
+ 5. open backlog by status (overdue, urgent, aging buckets), open and overdue per officer and per
+    desa: the open-work tally (applications/open_work.py, kept by triggers) summed into buckets and
+    due-day phases, then the open applications due today; with a document type or kecamatan filter
+    (not in the tally), one grouped scan of the open applications instead
  6. requirements most often not accepted (missing, unreadable, invalid), top N
  7. the officers (active petugas of the scope plus anyone holding work in it)
  8-9. per desa: received after the marker, then DesaDay; the names of the desa with open
@@ -28,7 +30,8 @@ query count does not grow with the data. The queries, in order (see `figures.das
 Definitions (the tests recompute each of them naively from the rows):
 - a day is a calendar day in the office's time zone; the range is [date_from 00:00, date_to+1 00:00)
 - open: status not handed over, rejected or cancelled; overdue: open and due_at < now
-- age of an open application: whole days since created_at; buckets 0–3, 4–7, 8–14, 15–30, >30
+- age of an open application: calendar days from its local day of intake to today; buckets 0–3,
+  4–7, 8–14, 15–30, >30
 - finished: ready_at inside the range; turnaround: ready_at − created_at in whole days (rounded
   down); "within the service level": ready_at <= due_at (the deadline fixed at intake)
 - median and p90 follow PostgreSQL's percentile_disc over the whole days (the first value whose

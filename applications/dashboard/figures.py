@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from reports.selectors import desa_intake, officer_finished, summary_through, tu
 from routing.models import BatchItem, DeliveryBatch, Desa, RecordingBooking, RecordingDay
 
 from ..models import Application, DocumentType, RequirementCheck
+from ..open_work import open_work_read
 from ..selectors import OPEN_Q
 from .history import created_groups, ready_groups, turnaround_groups
 from .rows import (
@@ -94,7 +95,9 @@ def dashboard_build(
     revisions = _intake(scoped, window, bidang, filters, days, types)
     finished_by_officer = _finished(scoped, window, bidang, filters, days)
     turnaround, turnaround_all = _turnaround(scoped, window, bidang, filters, types)
-    backlog, open_by_officer, open_by_desa = _backlog(scoped.filter(OPEN_Q), now)
+    backlog, open_by_officer, open_by_desa = _backlog(
+        scoped, now, bidang=bidang, filters=filters, tally=summaries
+    )
     missing = _missing(scoped.filter(in_range))
     officers = _officers(bidang, open_by_officer, finished_by_officer)
     kecamatan, desa = _areas(scoped, window, bidang, filters, open_by_desa)
@@ -269,29 +272,43 @@ def _type_order(types: dict, type_id: int) -> tuple:
     return (doc_type.category_id, doc_type.order) if doc_type else (0, 0)
 
 
-def _aging_q(now: datetime, bucket: AgingBucket) -> Q:
-    # age in whole days = floor((now − created_at) / 1 day): "low ≤ age ≤ high" in created_at terms
-    q = Q(created_at__lte=now - timedelta(days=bucket.low))
+def _aging_q(today: date, bucket: AgingBucket) -> Q:
+    # age in days = today − the local day of intake: "low ≤ age ≤ high" in created_at terms (a clock
+    # running ahead of the server's does not drop an application from the youngest bucket)
+    q = Q(created_at__lt=local_midnight(today - timedelta(days=bucket.low - 1))) if bucket.low else Q()
     if bucket.high is not None:
-        q &= Q(created_at__gt=now - timedelta(days=bucket.high + 1))
+        q &= Q(created_at__gte=local_midnight(today - timedelta(days=bucket.high)))
     return q
 
 
-def _backlog(qs: QuerySet[Application], now: datetime) -> tuple[list[StatusRow], dict, dict]:
-    """Query 5: the open applications grouped by status, officer and desa, with overdue, urgent and
-    aging counts: one scan of them (index-only, app_dash_open_idx) for the backlog by status, the
-    per-officer open/overdue and the per-desa open/overdue (two scans before)."""
+def _backlog(
+    qs: QuerySet[Application], now: datetime, *, bidang: str, filters: DashboardFilters, tally: bool
+) -> tuple[list[StatusRow], dict, dict]:
+    """Queries 5a-5b: the open applications by status (total, overdue, urgent, aging buckets), and
+    open/overdue per officer and per desa. From the open-work tally (applications/open_work.py)
+    unless a filter asks for a dimension it does not carry (document type, kecamatan) or `tally` is
+    off (the raw reference): then one grouped scan of the open applications (index-only,
+    app_dash_open_idx)."""
+    by_status = {s.value: StatusRow(status=s.value, label=s.label) for s in OPEN_STATUSES}
+    if tally and not filters.document_type_id and not filters.kecamatan_id:
+        work = open_work_read(bidang=bidang, now=now, buckets=AGING_BUCKETS)
+        for status, (total, overdue, urgent, *buckets) in work.by_status.items():
+            row = by_status[status]
+            row.total, row.overdue, row.urgent, row.buckets = total, overdue, urgent, buckets
+        return list(by_status.values()), work.per_officer, work.per_desa
+    today = timezone.localdate(now)
     annotations = {
         "n": Count("id"),
         "overdue": Count("id", filter=Q(due_at__lt=now)),
         "urgent": Count("id", filter=Q(is_urgent=True)),
     }
     for i, bucket in enumerate(AGING_BUCKETS):
-        annotations[f"age{i}"] = Count("id", filter=_aging_q(now, bucket))
-    by_status = {s.value: StatusRow(status=s.value, label=s.label) for s in OPEN_STATUSES}
+        annotations[f"age{i}"] = Count("id", filter=_aging_q(today, bucket))
     per_officer: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
     per_desa: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row in qs.order_by().values("status", "assigned_to_id", "desa_id").annotate(**annotations):
+    for row in (
+        qs.filter(OPEN_Q).order_by().values("status", "assigned_to_id", "desa_id").annotate(**annotations)
+    ):
         status_row = by_status[row["status"]]
         status_row.total += row["n"]
         status_row.overdue += row["overdue"]
@@ -379,38 +396,26 @@ def _areas(
 ) -> tuple[list[AreaRow], list[AreaRow]]:
     """Queries 8-9: per desa, received in the range (DesaDay for the summaries' days, raw for the
     rest; the whole range raw with a document type filter, which DesaDay does not carry), then the
-    names of the desa with open applications (their counts come from the backlog's scan);
-    kecamatan are the sums of their desa."""
-    by_desa: dict[int, AreaRow] = {}
-    kecamatan_of: dict[int, tuple[int, str]] = {}
-
-    def row_for(r: dict) -> AreaRow:
-        row = by_desa.get(r["desa_id"])
-        if row is None:
-            row = by_desa[r["desa_id"]] = AreaRow(
-                pk=r["desa_id"], name=r["desa__name"], kecamatan=r["desa__kecamatan__name"]
-            )
-            kecamatan_of[r["desa_id"]] = (r["desa__kecamatan_id"], r["desa__kecamatan__name"])
-        return row
-
-    names = ("desa_id", "desa__name", "desa__kecamatan_id", "desa__kecamatan__name")
+    names of the desa received from or holding open applications (their open counts come from the
+    backlog); kecamatan are the sums of their desa. The counts are grouped by desa id alone and the
+    names read once, for the few hundred desa, rather than joined to thousands of summary rows."""
+    intake: dict[int, int] = defaultdict(int)
     use_summary = window.summarised and not filters.document_type_id
     received = list(
-        qs.filter(window.created(live=use_summary)).order_by().values(*names).annotate(intake=Count("id"))
+        qs.filter(window.created(live=use_summary)).order_by().values("desa_id").annotate(n=Count("id"))
     )
     if use_summary:
         received += desa_intake(**window.summary(bidang, filters))
     for r in received:
-        row_for(r).intake += r["intake"]
-    open_names = Desa.objects.filter(pk__in=list(open_by_desa)).values(
-        desa_id=F("id"),
-        desa__name=F("name"),
-        desa__kecamatan_id=F("kecamatan_id"),
-        desa__kecamatan__name=F("kecamatan__name"),
-    )
-    for r in open_names if open_by_desa else ():
-        row = row_for(r)
-        row.open, row.overdue = open_by_desa[r["desa_id"]]
+        intake[r["desa_id"]] += r["n"]
+    by_desa: dict[int, AreaRow] = {}
+    kecamatan_of: dict[int, tuple[int, str]] = {}
+    keys = [pk for pk, n in intake.items() if n] + [pk for pk in open_by_desa if pk not in intake]
+    names = Desa.objects.filter(pk__in=keys).values_list("id", "name", "kecamatan_id", "kecamatan__name")
+    for pk, name, kec_id, kec_name in names if keys else ():
+        row = by_desa[pk] = AreaRow(pk=pk, name=name, kecamatan=kec_name, intake=intake.get(pk, 0))
+        row.open, row.overdue = open_by_desa.get(pk, (0, 0))
+        kecamatan_of[pk] = (kec_id, kec_name)
     kecamatan: dict[int, AreaRow] = {}
     for desa_id, row in by_desa.items():
         kec_id, kec_name = kecamatan_of[desa_id]
@@ -485,18 +490,15 @@ def _quota(filters: DashboardFilters, now: datetime) -> list[QuotaRow]:
 
 
 def _batches(bidang: str, filters: DashboardFilters, now: datetime) -> tuple[list[BatchRow], bool]:
-    """Query 12: batches on the road, oldest first. A batch carries both bidang: a kepala bidang sees
-    the ones holding at least one document of theirs."""
+    """Query 12: batches on the road, the MAX_BATCHES oldest (batch_status_dispatched_idx walked in
+    order until enough match). A batch carries both bidang: a kepala bidang sees the ones holding at
+    least one document of theirs."""
     qs = DeliveryBatch.objects.filter(status=DeliveryBatch.Status.DISPATCHED)
     if filters.kecamatan_id:
         qs = qs.filter(desa__kecamatan_id=filters.kecamatan_id)
     if bidang:
         qs = qs.filter(Exists(BatchItem.objects.filter(batch=OuterRef("pk"), application__bidang=bidang)))
-    batches = list(
-        qs.select_related("desa__kecamatan").order_by(F("dispatched_at").asc(nulls_first=True), "id")[
-            : MAX_BATCHES + 1
-        ]
-    )
+    batches = list(qs.select_related("desa__kecamatan").order_by("dispatched_at", "id")[: MAX_BATCHES + 1])
     rows = [
         BatchRow(
             pk=b.pk,

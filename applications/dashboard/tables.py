@@ -52,6 +52,7 @@ class Table:
     footer: list[Cell] | None = None
     empty: str = ""
     note: str = ""
+    more: tuple[str, str] | None = None  # (url, label): where the rows left out are listed
     long: bool = False  # many rows: the page folds it under its chart
 
     def __post_init__(self):
@@ -462,6 +463,9 @@ def batches_table(dash: Dashboard) -> Table:
         rows=rows,
         empty=_("Semua batch yang dikirim sudah dikonfirmasi desa."),
         note=_("Hanya %(n)s batch terlama yang ditampilkan.") % {"n": len(rows)} if dash.batches_more else "",
+        more=(f"{reverse('routing:batch_list')}?status=dispatched", _("Semua batch yang sedang dikirim"))
+        if dash.batches_more
+        else None,
     )
 
 

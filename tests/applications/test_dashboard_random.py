@@ -183,7 +183,7 @@ def naive(user: User, filters: DashboardFilters) -> dict:
     out["finished"] = Counter(local_day(a.ready_at) for a in finished)
 
     def bucket(a):
-        age = int((NOW - a.created_at).total_seconds() // 86400)
+        age = (local_day(NOW) - local_day(a.created_at)).days  # calendar days
         return next(
             i for i, b in enumerate(AGING_BUCKETS) if age >= b.low and (b.high is None or age <= b.high)
         )

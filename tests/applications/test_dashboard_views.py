@@ -226,11 +226,12 @@ def test_query_count_does_not_grow_with_the_data(client, kabid, officer, doc_typ
         counts.append(len(page_queries(captured)))
     assert response.context["dash"].open_total > 100
     # user; the session's 2FA device (django-otp, kepala bidang); filter choices: document types,
-    # kecamatan; figures: the summaries' marker, intake, finished, turnaround, backlog, missing
+    # kecamatan; figures: the summaries' marker, intake, finished, turnaround, backlog (open-work
+    # tally, then the applications due today), missing
     # requirements, officers, open per desa, intake per desa, quota bookings, quota days, batches,
     # failed counts, failed latest; with summarised days, one summary read each for intake (TypeDay),
     # finished per officer, turnaround and intake per desa
-    expected = 18 + (4 if summarised else 0)
+    expected = 19 + (4 if summarised else 0)
     assert counts == [expected, expected]
     assert summary_through() == (timezone.localdate() - timedelta(days=1) if summarised else None)
 
@@ -302,3 +303,21 @@ def test_all_tables_in_one_workbook_and_filters_apply(client, kabid, doc_type, d
 def test_unknown_table_is_404(client, kabid):
     client.force_login(kabid)
     assert client.get(xlsx_url("rahasia")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_batches_beyond_the_oldest_ones_link_to_the_full_list(client, admin_user, monkeypatch):
+    """The dashboard lists the oldest batches on the road; the rest are one click away."""
+    monkeypatch.setattr("applications.dashboard.figures.MAX_BATCHES", 2)
+    now = timezone.now()
+    for days in (5, 3, 1):
+        f.DeliveryBatchFactory(
+            status=DeliveryBatch.Status.DISPATCHED, dispatched_at=now - timedelta(days=days)
+        )
+    client.force_login(admin_user)
+    html = client.get(URL).content.decode()
+    assert "Hanya 2 batch terlama yang ditampilkan." in html
+    link = reverse("routing:batch_list") + "?status=dispatched"
+    assert f'href="{link}"' in html
+    listed = client.get(link)
+    assert listed.status_code == 200 and listed.context["page"].paginator.count == 3

@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand
 
+from applications.open_work import open_work_rebuild
 from applications.tally import tally_rebuild
 
 
 class Command(BaseCommand):
     help = (
-        "Menghitung ulang rekap status permohonan (per bidang, petugas, status) dari tabel permohonan. "
-        "Rekap dijaga oleh trigger basis data; perintah ini untuk perbaikan setelah restore cadangan. "
+        "Menghitung ulang rekap status permohonan (per bidang, petugas, status) dan rekap pekerjaan terbuka "
+        "(per hari diterima dan hari tenggat) dari tabel permohonan. Rekap dijaga oleh trigger basis data; "
+        "perintah ini untuk perbaikan setelah restore cadangan atau setelah TIME_ZONE diubah. "
         "Penulisan permohonan ditahan selama penghitungan."
     )
 
@@ -15,4 +17,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Rekap dihitung ulang: {repair.rows_after} baris "
             f"(sebelumnya {repair.rows_before}, {repair.keys_wrong} berbeda dari data permohonan)."
+        )
+        work = open_work_rebuild()
+        self.stdout.write(
+            f"Rekap pekerjaan terbuka dihitung ulang: {work.rows_after} baris "
+            f"(sebelumnya {work.rows_before}, {work.keys_wrong} berbeda dari data permohonan)."
         )

@@ -3,6 +3,7 @@ import time
 from django.core.management import BaseCommand, call_command
 
 from applications.models import DocumentType
+from applications.open_work import open_work_fold
 from dukcapil.core import demo
 from reports.services import summaries_refresh
 from routing.models import Desa
@@ -45,4 +46,8 @@ class Command(BaseCommand):
         # the dashboard's daily summaries of every day that is over (the rows above came in bulk)
         started = time.perf_counter()
         days = summaries_refresh()
-        self.stdout.write(f"Ringkasan dasbor: {days} hari dalam {time.perf_counter() - started:.1f} detik.")
+        rows = open_work_fold()
+        self.stdout.write(
+            f"Ringkasan dasbor: {days} hari, rekap pekerjaan terbuka: {rows} baris, "
+            f"dalam {time.perf_counter() - started:.1f} detik."
+        )

@@ -1,0 +1,208 @@
+"""The open-work tally (applications/open_work.py): the triggers keep it equal to the open
+applications counted in Python, the fold keeps every figure while shrinking the table, and the
+figures read from it equal the raw scan at any later moment.
+
+Runs on SQLite (row triggers) and, with DATABASE_URL, on PostgreSQL (statement triggers).
+"""
+
+import random
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from applications.dashboard.figures import _backlog
+from applications.dashboard.rows import AGING_BUCKETS, DashboardFilters
+from applications.models import Application, OpenWorkClock, OpenWorkTally
+from applications.open_work import (
+    open_work_fold,
+    open_work_from_applications,
+    open_work_read,
+    open_work_rebuild,
+    open_work_stored,
+)
+from tests import factories as f
+from tests.applications.test_tally import random_step
+
+S = Application.Status
+K = OpenWorkTally.Kind
+WIB = ZoneInfo("Asia/Jakarta")
+NOW = datetime(2026, 5, 13, 10, 30, tzinfo=WIB)
+
+
+def naive(clock: OpenWorkClock) -> dict:
+    """What the table must sum to, computed in Python from every application row."""
+    zone = ZoneInfo(clock.time_zone)
+    out: dict = defaultdict(lambda: [0, 0])
+    for a in Application.objects.exclude(status__in=Application.CLOSED_STATUSES):
+        created = max(a.created_at.astimezone(zone).date(), clock.age_floor)
+        due = max(a.due_at.astimezone(zone).date(), clock.due_floor)
+        out[(K.AGE, a.bidang, a.status, 0, created)][0] += 1
+        out[(K.AGE, a.bidang, a.status, 0, created)][1] += a.urgency != "none"
+        out[(K.DUE, a.bidang, a.status, 0, due)][0] += 1
+        out[(K.OFFICER, a.bidang, "", a.assigned_to_id or 0, due)][0] += 1
+        out[(K.DESA, a.bidang, "", a.desa_id, due)][0] += 1
+    return {key: tuple(v) for key, v in out.items()}
+
+
+@pytest.fixture
+def world(db):
+    dafduk = f.DocumentTypeFactory(category=f.ServiceCategoryFactory(code="dafduk"))
+    capil = f.DocumentTypeFactory(category=f.ServiceCategoryFactory(code="capil"))
+    return {
+        "types": [dafduk, capil],
+        "officers": [f.OfficerFactory(bidang="dafduk"), f.OfficerFactory(bidang="capil"), None],
+        "desa": f.DesaFactory(),
+        "more_desa": [f.DesaFactory(), f.DesaFactory()],
+        "admin": f.AdminFactory(is_superuser=True),
+    }
+
+
+def date_step(rng: random.Random, world: dict) -> None:
+    """A change of the columns only this tally reads: intake time, deadline, urgency, desa."""
+    app = Application.objects.order_by("?").first()
+    if app is None:
+        return
+    moment = NOW - timedelta(minutes=rng.randint(0, 60 * 24 * 50))
+    choice = rng.choice(["created", "due", "urgency", "desa", "bulk_due"])
+    if choice == "created":
+        Application.objects.filter(pk=app.pk).update(created_at=moment)
+    elif choice == "due":
+        Application.objects.filter(pk=app.pk).update(due_at=moment + timedelta(days=rng.randint(0, 20)))
+    elif choice == "urgency":
+        Application.objects.filter(pk=app.pk).update(urgency=rng.choice(["none", "bpjs", "hospital"]))
+    elif choice == "desa":
+        Application.objects.filter(pk=app.pk).update(desa=rng.choice([world["desa"], *world["more_desa"]]))
+    else:
+        Application.objects.all().update(due_at=F("due_at") - timedelta(days=1))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_tally_equals_the_open_applications_after_random_changes(world, seed):
+    rng = random.Random(seed)
+    clock = OpenWorkClock.objects.get()
+    for _ in range(60):
+        random_step(rng, world)
+        date_step(rng, world)
+        assert open_work_stored() == naive(clock)
+    assert Application.objects.exclude(status__in=Application.CLOSED_STATUSES).exists()
+
+
+def spread_world(world: dict, rng: random.Random, n: int = 80) -> None:
+    """Open and closed applications created over 60 days before NOW, some on bucket edges."""
+    for i in range(n):
+        created = NOW - timedelta(minutes=rng.randint(0, 60 * 24 * 60))
+        if i % 8 == 0:  # local midnight of a day on an aging-bucket edge
+            day = NOW.date() - timedelta(days=rng.choice([3, 4, 7, 8, 14, 15, 30, 31, 32]))
+            created = datetime.combine(day, datetime.min.time(), WIB)
+        f.ApplicationFactory(
+            document_type=rng.choice(world["types"]),
+            desa=rng.choice([world["desa"], *world["more_desa"]]),
+            assigned_to=rng.choice(world["officers"]),
+            status=rng.choice(S.values),
+            created_at=created,
+            due_at=created + timedelta(days=rng.choice([3, 7, 14]), hours=rng.randint(-3, 3)),
+            urgency=rng.choice(["none", "none", "bpjs"]),
+        )
+
+
+def figures(now: datetime, *, tally: bool) -> tuple:
+    rows, officers, desa = _backlog(
+        Application.objects.all(), now, bidang="", filters=DashboardFilters.default(), tally=tally
+    )
+    return (
+        {r.status: (r.total, r.overdue, r.urgent, r.buckets) for r in rows if r.total},
+        {k: list(v) for k, v in officers.items() if v[0]},
+        {k: list(v) for k, v in desa.items() if v[0]},
+    )
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_fold_shrinks_the_table_and_keeps_every_figure(world, seed):
+    rng = random.Random(seed)
+    spread_world(world, rng)
+    rows_before = OpenWorkTally.objects.count()
+    open_work_fold(today=NOW.date())
+    clock = OpenWorkClock.objects.get()
+    assert (clock.age_floor, clock.due_floor) == (
+        NOW.date() - timedelta(days=31),
+        NOW.date() - timedelta(days=1),
+    )
+    assert OpenWorkTally.objects.count() < rows_before
+    assert not OpenWorkTally.objects.filter(kind=K.AGE, day__lt=clock.age_floor).exists()
+    assert open_work_stored() == naive(clock) == open_work_from_applications(clock)
+    # the figures at NOW and at later moments (hours before and after midnight, weeks on), with
+    # changes after the fold (a new application, one moved back to an old deadline)
+    f.ApplicationFactory(document_type=world["types"][0], desa=world["desa"], status=S.RECEIVED)
+    Application.objects.filter(pk=Application.objects.order_by("pk").first().pk).update(
+        due_at=NOW - timedelta(days=40), status=S.VERIFYING
+    )
+    for later in (
+        timedelta(0),
+        timedelta(hours=13, minutes=29),
+        timedelta(hours=13, minutes=31),
+        timedelta(days=9),
+    ):
+        assert figures(NOW + later, tally=True) == figures(NOW + later, tally=False), later
+    assert figures(NOW, tally=True)[0]  # the data has open work to compare
+
+
+def test_a_row_written_below_the_floor_still_counts_right(world):
+    """A writer that read the clock before a fold may add a row below the new floor (or a negative
+    one): the readers sum it on the right side, and the next fold takes it in."""
+    rng = random.Random(9)
+    spread_world(world, rng, n=30)
+    open_work_fold(today=NOW.date())
+    expected = figures(NOW, tally=True)
+    clock = OpenWorkClock.objects.get()
+    old_day = clock.due_floor - timedelta(days=5)
+    key = {"kind": K.DUE, "bidang": "dafduk", "status": S.RECEIVED, "dim": 0}
+    OpenWorkTally.objects.create(**key, day=old_day, n=2)
+    OpenWorkTally.objects.create(**key, day=old_day - timedelta(days=1), n=-2)
+    assert figures(NOW, tally=True) == expected
+    open_work_fold(today=NOW.date())
+    assert not OpenWorkTally.objects.filter(kind=K.DUE, day__lt=clock.due_floor).exists()
+    assert figures(NOW, tally=True) == expected
+
+
+def test_read_takes_two_queries_whatever_the_data(world, django_assert_num_queries):
+    spread_world(world, random.Random(3), n=20)
+    with django_assert_num_queries(2):
+        open_work_read(bidang="dafduk", now=NOW, buckets=AGING_BUCKETS)
+
+
+def test_rebuild_repairs_a_broken_table_and_reports_it(world):
+    spread_world(world, random.Random(6), n=30)
+    OpenWorkTally.objects.filter(kind=K.DESA).update(n=F("n") + 5)
+    OpenWorkTally.objects.create(kind=K.AGE, bidang="capil", status=S.READY, day=date(2026, 1, 1), n=7)
+    repair = open_work_rebuild(today=NOW.date())
+    assert repair.keys_wrong > 0
+    clock = OpenWorkClock.objects.get()
+    assert open_work_stored() == naive(clock)
+    assert open_work_rebuild(today=NOW.date()).keys_wrong == 0
+
+
+def test_a_new_time_zone_rebuilds_the_days_in_it(world, settings):
+    """The triggers take days in the clock's zone: a fold after TIME_ZONE changed (Bima is WITA)
+    recounts every day in the new one."""
+    app = f.ApplicationFactory(
+        document_type=world["types"][0],
+        desa=world["desa"],
+        status=S.RECEIVED,
+        created_at=datetime(2026, 5, 10, 23, 30, tzinfo=WIB),  # 11 May 00:30 in WITA
+        due_at=datetime(2026, 5, 17, 23, 30, tzinfo=WIB),
+    )
+    assert OpenWorkTally.objects.filter(kind=K.AGE, day=date(2026, 5, 10), n=1).exists()
+    settings.TIME_ZONE = "Asia/Makassar"
+    timezone.deactivate()
+    open_work_fold(today=date(2026, 5, 13))
+    clock = OpenWorkClock.objects.get()
+    assert (clock.time_zone, clock.utc_offset) == ("Asia/Makassar", "+480 minutes")
+    assert OpenWorkTally.objects.filter(kind=K.AGE, day=date(2026, 5, 11), n=1).exists()
+    # and the triggers now take new rows' days in WITA too
+    Application.objects.filter(pk=app.pk).update(created_at=datetime(2026, 5, 11, 23, 30, tzinfo=WIB))
+    assert OpenWorkTally.objects.filter(kind=K.AGE, day=date(2026, 5, 12), n=1).exists()
+    assert open_work_stored() == naive(clock)
