@@ -336,10 +336,14 @@ def seed_demo_bulk(*, n: int, seed: int = 7, chunk: int = 20_000, progress=None)
                     created + took if status in ("ready", "in_delivery", "at_desa", "handed_over") else None
                 )
                 if ready_at and ready_at > now:
-                    ready_at = now
+                    # not finished yet: still being processed (a ready time clamped to now would put
+                    # every such document on the seeding day)
+                    status, ready_at = "processing", None
                 closed_at = None
                 if status == "handed_over":
-                    closed_at = min(now, (ready_at or created) + timedelta(days=rng.randint(0, 10)))
+                    closed_at = ready_at + timedelta(days=rng.randint(0, 10))
+                    if closed_at > now:
+                        status, closed_at = "at_desa", None  # waiting at the desa to be collected
                 elif status in ("rejected", "cancelled"):
                     closed_at = min(now, created + timedelta(days=rng.randint(0, 5)))
                 changed = closed_at or ready_at or created
