@@ -420,6 +420,45 @@ class RequirementCheck(models.Model):
         return f"{self.requirement_id}: {self.get_verdict_display()}"
 
 
+class MissingTally(models.Model):
+    """Checks whose current verdict is not accepted, per application's bidang, document type and
+    local day of intake, requirement and verdict; kept exact by database triggers (migration 0009).
+
+    The dashboard's "requirements most often not accepted" sums it over the range's days instead of
+    joining every check of every application received in the range. Written only by the triggers
+    (and `applications.open_work.missing_rebuild`).
+    """
+
+    bidang = models.CharField(max_length=10, choices=Bidang.choices)
+    # no database constraint: the triggers write ids the checks already hold (requirements and types
+    # are never deleted while a check points at them)
+    document_type = models.ForeignKey(
+        DocumentType, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    day = models.DateField()  # the application's local day of intake (the open-work clock's zone)
+    verdict = models.CharField(max_length=12)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rekap persyaratan tidak diterima")
+        verbose_name_plural = _("rekap persyaratan tidak diterima")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bidang", "document_type", "requirement", "day", "verdict"], name="missing_tally_key"
+            ),
+        ]
+        indexes = [
+            # used by the dashboard: the range's days, one bidang or all
+            models.Index(fields=["day", "bidang"], name="missing_day_bidang_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.requirement_id} {self.verdict}: {self.n}"
+
+
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # server-made, non-guessable names; the uploaded name is kept only for display
     return f"attachments/{instance.application_id}/{uuid.uuid4().hex}{instance.extension}"

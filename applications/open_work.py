@@ -7,8 +7,11 @@ days, and the open applications due today (whether they are overdue depends on t
 a floor day (`OpenWorkClock`) holds every earlier day too; `open_work_fold` (hourly, with the
 summaries) moves the floors up and folds the rows below them, so the table stays small.
 
-Python never writes a count the triggers keep; it folds rows (sums them) and rebuilds the table after
-a restore, a manual repair or a change of TIME_ZONE (`manage.py tally_rebuild`).
+The clock's time zone is also the one MissingTally (migration 0009: checks not accepted per day of
+intake) takes its days in, so the rebuild here rebuilds both.
+
+Python never writes a count the triggers keep; it folds rows (sums them) and rebuilds the tables
+after a restore, a manual repair or a change of TIME_ZONE (`manage.py tally_rebuild`).
 """
 
 from collections import defaultdict
@@ -22,7 +25,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Application, OpenWorkClock, OpenWorkTally
+from .models import Application, MissingTally, OpenWorkClock, OpenWorkTally, RequirementCheck
 
 K = OpenWorkTally.Kind
 AGE_FLOOR_DAYS = 31  # every day at least this far back is in the oldest aging bucket ("> 30 hari")
@@ -176,6 +179,8 @@ class OpenWorkRepair:
     rows_before: int
     rows_after: int
     keys_wrong: int  # keys whose summed count differed from the applications
+    missing_rows: int = 0  # MissingTally rows after the rebuild
+    missing_wrong: int = 0  # MissingTally keys that differed from the checks
 
 
 TallyKey = tuple[int, str, str, int, date]
@@ -226,17 +231,26 @@ def open_work_from_applications(clock: OpenWorkClock) -> dict[TallyKey, tuple[in
 
 
 def open_work_rebuild(*, today: date | None = None) -> OpenWorkRepair:
-    """Recount the table from the applications under a fresh clock (settings.TIME_ZONE, today's
-    floors), with writes to applications blocked meanwhile (PostgreSQL SHARE lock)."""
+    """Recount the open-work table from the applications under a fresh clock (settings.TIME_ZONE,
+    today's floors), and MissingTally from the checks in that zone, with writes to applications
+    and checks blocked meanwhile (PostgreSQL SHARE locks)."""
     today = today or timezone.localdate()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {Application._meta.db_table} IN SHARE MODE")
+                for model in (Application, RequirementCheck):
+                    cursor.execute(f"LOCK TABLE {model._meta.db_table} IN SHARE MODE")
         clock = OpenWorkClock.objects.select_for_update().first() or OpenWorkClock(**clock_wanted(today))
         before = open_work_stored()
         truth = open_work_from_applications(clock)
         wrong = sum(1 for key in before.keys() | truth.keys() if before.get(key) != truth.get(key))
+        missing_before = missing_stored()
+        missing_truth = missing_from_checks(clock.time_zone)
+        missing_wrong = sum(
+            1
+            for key in missing_before.keys() | missing_truth.keys()
+            if missing_before.get(key) != missing_truth.get(key)
+        )
         for name, value in clock_wanted(today).items():
             setattr(clock, name, value)
         clock.save()
@@ -249,4 +263,57 @@ def open_work_rebuild(*, today: date | None = None) -> OpenWorkRepair:
             ),
             batch_size=5000,
         )
-    return OpenWorkRepair(rows_before=len(before), rows_after=len(truth), keys_wrong=wrong)
+        missing_truth = missing_from_checks(clock.time_zone)
+        MissingTally.objects.all().delete()
+        MissingTally.objects.bulk_create(
+            (
+                MissingTally(
+                    bidang=bidang,
+                    document_type_id=type_id,
+                    requirement_id=req_id,
+                    day=day,
+                    verdict=verdict,
+                    n=n,
+                )
+                for (bidang, type_id, req_id, day, verdict), n in missing_truth.items()
+            ),
+            batch_size=5000,
+        )
+    return OpenWorkRepair(
+        rows_before=len(before),
+        rows_after=len(truth),
+        keys_wrong=wrong,
+        missing_rows=len(missing_truth),
+        missing_wrong=missing_wrong,
+    )
+
+
+# --- requirements not accepted, per day of intake (MissingTally) -------------------------------------
+
+MissingKey = tuple[str, int, int, date, str]
+NOT_ACCEPTED = (
+    RequirementCheck.Verdict.MISSING,
+    RequirementCheck.Verdict.UNREADABLE,
+    RequirementCheck.Verdict.INVALID,
+)
+
+
+def missing_stored() -> dict[MissingKey, int]:
+    rows = MissingTally.objects.filter(n__gt=0).values_list(
+        "bidang", "document_type_id", "requirement_id", "day", "verdict", "n"
+    )
+    return {(b, t, r, d, v): n for b, t, r, d, v, n in rows}
+
+
+def missing_from_checks(time_zone: str) -> dict[MissingKey, int]:
+    """What MissingTally should hold, grouped from the checks by the ORM (for checks and rebuilds)."""
+    rows = (
+        RequirementCheck.objects.filter(verdict__in=NOT_ACCEPTED)
+        .annotate(local_day=TruncDate("application__created_at", tzinfo=ZoneInfo(time_zone)))
+        .order_by()
+        .values_list(
+            "application__bidang", "application__document_type_id", "requirement_id", "local_day", "verdict"
+        )
+        .annotate(total=Count("id"))
+    )
+    return {(b, t, r, d, v): n for b, t, r, d, v, n in rows}

@@ -19,7 +19,8 @@ query count does not grow with the data. The queries, in order (see `figures.das
     desa: the open-work tally (applications/open_work.py, kept by triggers) summed into buckets and
     due-day phases, then the open applications due today; with a document type or kecamatan filter
     (not in the tally), one grouped scan of the open applications instead
- 6. requirements most often not accepted (missing, unreadable, invalid), top N
+ 6. requirements most often not accepted (missing, unreadable, invalid), top N: MissingTally (kept
+    by triggers) over the range's days; with a kecamatan filter, the checks of the range's applications
  7. the officers (active petugas of the scope plus anyone holding work in it)
  8-9. per desa: received after the marker, then DesaDay; the names of the desa with open
     applications (kecamatan are summed from the desa)

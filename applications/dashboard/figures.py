@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,7 @@ from notifications.models import OutboxMessage
 from reports.selectors import desa_intake, officer_finished, summary_through, turnaround_counts, type_days
 from routing.models import BatchItem, DeliveryBatch, Desa, RecordingBooking, RecordingDay
 
-from ..models import Application, DocumentType, RequirementCheck
+from ..models import Application, DocumentType, MissingTally, RequirementCheck
 from ..open_work import open_work_read
 from ..selectors import OPEN_Q
 from .history import created_groups, ready_groups, turnaround_groups
@@ -98,7 +98,7 @@ def dashboard_build(
     backlog, open_by_officer, open_by_desa = _backlog(
         scoped, now, bidang=bidang, filters=filters, tally=summaries
     )
-    missing = _missing(scoped.filter(in_range))
+    missing = _missing(scoped.filter(in_range), filters, bidang=bidang, tally=summaries)
     officers = _officers(bidang, open_by_officer, finished_by_officer)
     kecamatan, desa = _areas(scoped, window, bidang, filters, open_by_desa)
     quota = _quota(filters, now) if bidang in ("", Bidang.DAFDUK) else None
@@ -321,30 +321,45 @@ def _backlog(
     return list(by_status.values()), per_officer, per_desa
 
 
-def _missing(qs: QuerySet[Application]) -> list[MissingRow]:
-    """Query 6: requirements whose current verdict is missing/unreadable/invalid, most frequent first."""
+def _missing(
+    qs: QuerySet[Application], filters: DashboardFilters, *, bidang: str, tally: bool
+) -> list[MissingRow]:
+    """Query 6: requirements whose current verdict is missing/unreadable/invalid on the applications
+    received in the range, most frequent first: MissingTally (kept by triggers) summed over the
+    range's days, or, with a kecamatan filter (not in the tally) or `tally` off, the checks of the
+    applications received in the range (`qs`)."""
     V = RequirementCheck.Verdict
+    if tally and not filters.kecamatan_id:
+        rows = MissingTally.objects.filter(day__gte=filters.date_from, day__lte=filters.date_to)
+        if bidang:
+            rows = rows.filter(bidang=bidang)
+        if filters.document_type_id:
+            rows = rows.filter(document_type_id=filters.document_type_id)
+        counted, count = "n", Sum
+    else:
+        rows = RequirementCheck.objects.filter(verdict__in=NOT_ACCEPTED, application__in=qs.values("id"))
+        counted, count = "id", Count
     rows = (
-        RequirementCheck.objects.filter(verdict__in=NOT_ACCEPTED, application__in=qs.values("id"))
-        .order_by()
+        rows.order_by()
         .values("requirement_id", "requirement__name", "requirement__document_type__name")
         .annotate(
-            n=Count("id"),
-            missing=Count("id", filter=Q(verdict=V.MISSING)),
-            unreadable=Count("id", filter=Q(verdict=V.UNREADABLE)),
-            invalid=Count("id", filter=Q(verdict=V.INVALID)),
+            total=count(counted),
+            missing=count(counted, filter=Q(verdict=V.MISSING)),
+            unreadable=count(counted, filter=Q(verdict=V.UNREADABLE)),
+            invalid=count(counted, filter=Q(verdict=V.INVALID)),
         )
-        .order_by("-n", "requirement__name", "requirement_id")[:TOP_REQUIREMENTS]
+        .filter(total__gt=0)
+        .order_by("-total", "requirement__name", "requirement_id")[:TOP_REQUIREMENTS]
     )
     return [
         MissingRow(
             requirement_id=r["requirement_id"],
             name=r["requirement__name"],
             document_type=r["requirement__document_type__name"],
-            count=r["n"],
-            missing=r["missing"],
-            unreadable=r["unreadable"],
-            invalid=r["invalid"],
+            count=r["total"],
+            missing=r["missing"] or 0,
+            unreadable=r["unreadable"] or 0,
+            invalid=r["invalid"] or 0,
         )
         for r in rows
     ]

@@ -2,8 +2,9 @@
 
 `seed_demo_small` walks every application through the real services so events, checklists and
 outbox messages look like an office's. `seed_demo_bulk` writes N applications with bulk inserts
-(PostgreSQL COPY) for performance work: consistent timestamps and statuses, but no per-application
-events, checks or messages.
+(PostgreSQL COPY) for performance work: consistent timestamps and statuses, and the requirement
+checks an officer would have left (what is still missing on the ones waiting for a revision), but
+no per-application events, attachments or messages.
 """
 
 import random
@@ -14,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from applications.models import Application, ApplicationEvent, DocumentType
+from applications.models import Application, ApplicationEvent, DocumentType, Requirement, RequirementCheck
 from applications.services import ApplicationData, application_create, application_transition
 from dukcapil.accounts.models import Bidang, User
 from dukcapil.accounts.roles import user_sync_role_group
@@ -303,6 +304,11 @@ def seed_demo_bulk(*, n: int, seed: int = 7, chunk: int = 20_000, progress=None)
         officers.setdefault(bidang, []).append(officer_id)
     statuses = [s for s, _w in BULK_STATUS_WEIGHTS]
     weights = [w for _s, w in BULK_STATUS_WEIGHTS]
+    requirements: dict[int, list[int]] = {}
+    for req_id, type_id in Requirement.objects.order_by("document_type_id", "order", "pk").values_list(
+        "id", "document_type_id"
+    ):
+        requirements.setdefault(type_id, []).append(req_id)
     now = timezone.now()
     horizon = 730 * 24 * 3600
     written = 0
@@ -323,6 +329,9 @@ def seed_demo_bulk(*, n: int, seed: int = 7, chunk: int = 20_000, progress=None)
                     serial_of[i] = (year, first + offset)
             from applications.services import registration_number_format
 
+            checks: list[
+                tuple[str, int, str, int | None, object]
+            ] = []  # number, requirement, verdict, by, at
             for i, created in enumerate(created_times):
                 doc_type = types[rng.randrange(len(types))]
                 desa_id, desa_code = desa[rng.randrange(len(desa))]
@@ -349,10 +358,23 @@ def seed_demo_bulk(*, n: int, seed: int = 7, chunk: int = 20_000, progress=None)
                 changed = closed_at or ready_at or created
                 urgency = "none" if rng.random() < 0.9 else rng.choice(["bpjs", "hospital", "tni_polri"])
                 pool = officers.get(doc_type.category.code) or [None]
+                officer = pool[rng.randrange(len(pool))]
                 year, serial = serial_of[i]
+                number = registration_number_format(year=year, serial=serial)
+                checked_at = created + timedelta(hours=rng.randint(1, 30))
+                for req_id, verdict in _bulk_verdicts(rng, status, requirements.get(doc_type.id, [])):
+                    checks.append(
+                        (
+                            number,
+                            req_id,
+                            verdict,
+                            None if verdict == "pending" else officer,
+                            None if verdict == "pending" else checked_at,
+                        )
+                    )
                 rows.append(
                     (
-                        registration_number_format(year=year, serial=serial),
+                        number,
                         _name(rng, female),
                         _nik(rng, desa_code, female),
                         _no_kk(rng, desa_code),
@@ -364,7 +386,7 @@ def seed_demo_bulk(*, n: int, seed: int = 7, chunk: int = 20_000, progress=None)
                         "",
                         "pickup" if rng.random() < 0.15 else "via_pemdes",
                         None,
-                        pool[rng.randrange(len(pool))],
+                        officer,
                         status,
                         f"DOC/{year}/{serial:07d}" if ready_at else "",
                         "Persyaratan tidak lengkap"
@@ -382,10 +404,58 @@ def seed_demo_bulk(*, n: int, seed: int = 7, chunk: int = 20_000, progress=None)
                     )
                 )
             _insert_rows(rows)
+            _insert_checks(checks)
         written += size
         if progress:
             progress(written, n)
     return written
+
+
+# what an officer's checklist says, by status: the ones waiting for a revision still lack one or two
+# requirements; a rejection names an invalid one; before verification nothing is checked yet
+_NOT_ACCEPTED_WEIGHTS = (("missing", 60), ("unreadable", 25), ("invalid", 15))
+
+
+def _bulk_verdicts(rng: random.Random, status: str, requirement_ids: list[int]) -> list[tuple[int, str]]:
+    if status == "received" or not requirement_ids:
+        return []
+    if status == "verifying":
+        return [(r, rng.choice(("pending", "ok"))) for r in requirement_ids]
+    verdicts = dict.fromkeys(requirement_ids, "ok")
+    if status == "revision_required":
+        kinds = [k for k, _w in _NOT_ACCEPTED_WEIGHTS]
+        weights = [w for _k, w in _NOT_ACCEPTED_WEIGHTS]
+        for r in rng.sample(requirement_ids, k=min(len(requirement_ids), 2 if rng.random() < 0.3 else 1)):
+            verdicts[r] = rng.choices(kinds, weights)[0]
+    elif status == "resubmitted":
+        verdicts[rng.choice(requirement_ids)] = "pending"
+    elif status == "rejected":
+        verdicts[rng.choice(requirement_ids)] = "invalid"
+    return list(verdicts.items())
+
+
+CHECK_COLUMNS = ["application_id", "requirement_id", "verdict", "reason", "checked_by_id", "checked_at"]
+
+
+def _insert_checks(checks: list[tuple]) -> None:
+    """The chunk's checks, keyed to the applications just written by their registration numbers."""
+    if not checks:
+        return
+    numbers = sorted({c[0] for c in checks})
+    ids = dict(Application.objects.filter(number__in=numbers).values_list("number", "id"))
+    rows = [(ids[number], req, verdict, "", by, at) for number, req, verdict, by, at in checks]
+    if connection.vendor == "postgresql":
+        table = RequirementCheck._meta.db_table
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(CHECK_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    RequirementCheck.objects.bulk_create(
+        [RequirementCheck(**dict(zip(CHECK_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+    )
 
 
 def _insert_rows(rows: list[tuple]) -> None:

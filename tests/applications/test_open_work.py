@@ -5,25 +5,31 @@ figures read from it equal the raw scan at any later moment.
 Runs on SQLite (row triggers) and, with DATABASE_URL, on PostgreSQL (statement triggers).
 """
 
+import io
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
 from applications.dashboard.figures import _backlog
 from applications.dashboard.rows import AGING_BUCKETS, DashboardFilters
-from applications.models import Application, OpenWorkClock, OpenWorkTally
+from applications.models import Application, MissingTally, OpenWorkClock, OpenWorkTally, RequirementCheck
 from applications.open_work import (
+    NOT_ACCEPTED,
+    missing_from_checks,
+    missing_stored,
     open_work_fold,
     open_work_from_applications,
     open_work_read,
     open_work_rebuild,
     open_work_stored,
 )
+from dukcapil.core.demo import seed_accounts, seed_demo_bulk
 from tests import factories as f
 from tests.applications.test_tally import random_step
 
@@ -206,3 +212,105 @@ def test_a_new_time_zone_rebuilds_the_days_in_it(world, settings):
     Application.objects.filter(pk=app.pk).update(created_at=datetime(2026, 5, 11, 23, 30, tzinfo=WIB))
     assert OpenWorkTally.objects.filter(kind=K.AGE, day=date(2026, 5, 12), n=1).exists()
     assert open_work_stored() == naive(clock)
+
+
+# --- MissingTally: checks not accepted per day of intake ---------------------------------------------
+
+
+def naive_missing(zone: str) -> dict:
+    out: Counter = Counter()
+    for c in RequirementCheck.objects.select_related("application"):
+        if c.verdict in NOT_ACCEPTED:
+            a = c.application
+            day = a.created_at.astimezone(ZoneInfo(zone)).date()
+            out[(a.bidang, a.document_type_id, c.requirement_id, day, c.verdict)] += 1
+    return dict(out)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_missing_tally_equals_the_checks_after_random_changes(world, seed):
+    rng = random.Random(seed)
+    types = world["types"]
+    requirements = {t.pk: [f.RequirementFactory(document_type=t) for _ in range(3)] for t in types}
+    verdicts = [v.value for v in RequirementCheck.Verdict]
+    for _ in range(50):
+        apps = list(Application.objects.all())
+        checks = list(RequirementCheck.objects.all())
+        step = rng.choice(["app", "check", "check", "verdict", "verdict", "bulk", "drop", "moved", "gone"])
+        if step == "app" or not apps:
+            f.ApplicationFactory(
+                document_type=rng.choice(types),
+                desa=world["desa"],
+                created_at=NOW - timedelta(minutes=rng.randint(0, 60 * 24 * 20)),
+            )
+        elif step == "check":
+            app = rng.choice(apps)
+            for req in requirements[app.document_type_id]:
+                RequirementCheck.objects.get_or_create(
+                    application=app, requirement=req, defaults={"verdict": rng.choice(verdicts)}
+                )
+        elif step == "verdict" and checks:
+            check = rng.choice(checks)
+            check.verdict = rng.choice(verdicts)
+            check.save(update_fields=["verdict"])
+        elif step == "bulk" and checks:
+            RequirementCheck.objects.filter(pk__in=[c.pk for c in checks[::2]]).update(
+                verdict=rng.choice(verdicts)
+            )
+        elif step == "drop" and checks:
+            rng.choice(checks).delete()
+        elif step == "moved":
+            # the intake time across a local midnight, or the whole bidang's applications at once
+            app = rng.choice(apps)
+            Application.objects.filter(pk=app.pk).update(
+                created_at=app.created_at - timedelta(hours=rng.randint(1, 30))
+            )
+            if rng.random() < 0.3:
+                Application.objects.filter(bidang="capil").update(
+                    created_at=F("created_at") + timedelta(hours=20)
+                )
+        elif step == "gone":
+            rng.choice(apps).delete()  # its checks go first (Django's cascade)
+        assert missing_stored() == naive_missing("Asia/Jakarta") == missing_from_checks("Asia/Jakarta")
+    assert missing_stored()  # the sequence left some verdicts not accepted to compare
+
+
+def test_missing_tally_follows_a_change_of_document_type(world):
+    old_type, new_type = world["types"]
+    app = f.ApplicationFactory(document_type=old_type, desa=world["desa"], created_at=NOW)
+    RequirementCheck.objects.create(
+        application=app, requirement=f.RequirementFactory(document_type=old_type), verdict="missing"
+    )
+    assert list(MissingTally.objects.filter(n__gt=0).values_list("bidang", "document_type_id", "n")) == [
+        ("dafduk", old_type.pk, 1)
+    ]
+    Application.objects.filter(pk=app.pk).update(document_type=new_type, bidang="capil")
+    assert list(MissingTally.objects.filter(n__gt=0).values_list("bidang", "document_type_id", "n")) == [
+        ("capil", new_type.pk, 1)
+    ]
+
+
+def test_rebuild_repairs_the_missing_tally_too(world):
+    t = world["types"][0]
+    app = f.ApplicationFactory(document_type=t, desa=world["desa"], created_at=NOW)
+    RequirementCheck.objects.create(
+        application=app, requirement=f.RequirementFactory(document_type=t), verdict="invalid"
+    )
+    MissingTally.objects.update(n=F("n") + 3)
+    repair = open_work_rebuild(today=NOW.date())
+    assert (repair.missing_rows, repair.missing_wrong) == (1, 1)
+    assert missing_stored() == naive_missing("Asia/Jakarta")
+
+
+def test_bulk_seed_keeps_both_tallies_exact_and_leaves_what_is_missing(db):
+    call_command("load_regions", verbosity=0, stdout=io.StringIO())
+    call_command("load_catalogue", verbosity=0, stdout=io.StringIO())
+    seed_accounts()
+    seed_demo_bulk(n=400, chunk=150)
+    clock = OpenWorkClock.objects.get()
+    assert open_work_stored() == naive(clock)
+    assert missing_stored() == naive_missing(clock.time_zone) != {}
+    waiting = Application.objects.filter(status=S.REVISION_REQUIRED)
+    assert waiting.exists()
+    assert all(a.checks.filter(verdict__in=NOT_ACCEPTED).exists() for a in waiting)
+    assert not RequirementCheck.objects.filter(application__status=S.RECEIVED).exists()
