@@ -28,6 +28,9 @@ Design:
   million applications, hardly smaller than the raw index it replaces.)
 - Turnaround percentiles are percentile_disc over whole days (floor((ready_at − created_at) / 1
   day)), which a histogram gives exactly; the raw reference uses the same definition.
-- Current-state figures (backlog, aging, open and overdue per desa) are not history: they stay
-  raw queries over the open applications.
+- Current-state figures (backlog, aging, open and overdue per officer and desa) are not history:
+  they come from the open-work tally that database triggers keep (applications/open_work.py),
+  folded hourly by the same beat task. The "requirements most often not accepted" figure reads
+  MissingTally (checks not accepted per day of intake, also kept by triggers), since a verdict
+  changes long after its application's day.
 """
