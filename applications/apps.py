@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "Permohonan dan layanan"
+
+    def ready(self):
+        post_migrate.connect(_open_work_clock_ensure, sender=self)
+
+
+def _open_work_clock_ensure(sender, using="default", **kwargs):
+    """The open-work clock row the tally triggers read (migration 0008 writes it; `flush`, which
+    empties every table and then sends post_migrate, does not): without it the triggers count
+    nothing, so a missing row is written again, and the tallies recounted if applications exist."""
+    from .open_work import open_work_clock_ensure
+
+    open_work_clock_ensure(using=using)

@@ -124,6 +124,21 @@ def clock_wanted(today: date) -> dict:
     }
 
 
+def open_work_clock_ensure(*, using: str = "default") -> None:
+    """Write the clock row when it is missing (after `manage.py flush`): floors that fold nothing
+    over an empty table; over existing applications, recount both tallies under a fresh clock (the
+    triggers counted nothing meanwhile)."""
+    if OpenWorkClock.objects.using(using).exists():
+        return
+    if Application.objects.using(using).exists():
+        open_work_rebuild()
+        return
+    clock = clock_wanted(timezone.localdate())
+    OpenWorkClock.objects.using(using).create(
+        **clock | {"age_floor": date(1900, 1, 1), "due_floor": date(1900, 1, 1)}
+    )
+
+
 def open_work_fold(*, today: date | None = None) -> int:
     """Move the floors up to `today` and fold the rows below them into the floor rows, then drop the
     rows that went back to zero. Returns the rows left. Rebuilds instead when settings.TIME_ZONE is

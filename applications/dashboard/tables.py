@@ -77,8 +77,10 @@ class Table:
             cells = "".join(_cell_html(c, i == 0) for i, c in enumerate(self.footer))
             foot = f'<tfoot><tr class="fw-semibold">{cells}</tr></tfoot>'
         return mark_safe(  # noqa: S308 - every piece is escaped by format_html/escape above
-            f'<div class="table-responsive"><table class="table table-sm table-hover align-middle dash-table mb-0"'
-            f' id="table-{escape(self.key)}"><caption class="visually-hidden">{escape(self.title)}</caption>'
+            # a table wider than its card scrolls sideways: keyboard users reach it (tabindex) and screen
+            # readers name the region
+            f'<div class="table-responsive" tabindex="0" role="region" aria-label="{escape(self.title)}">'
+            f'<table class="table table-sm table-hover align-middle dash-table mb-0" id="table-{escape(self.key)}"><caption class="visually-hidden">{escape(self.title)}</caption>'
             f'<thead class="table-light"><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table></div>'
         )
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.core.management.sql import emit_post_migrate_signal
 from django.db.models import F
 from django.utils import timezone
 
@@ -314,3 +315,18 @@ def test_bulk_seed_keeps_both_tallies_exact_and_leaves_what_is_missing(db):
     assert waiting.exists()
     assert all(a.checks.filter(verdict__in=NOT_ACCEPTED).exists() for a in waiting)
     assert not RequirementCheck.objects.filter(application__status=S.RECEIVED).exists()
+
+
+def test_a_missing_clock_is_written_again_after_flush(world):
+    """`flush` empties every table, the clock row too, then sends post_migrate: the row comes back
+    (without it the triggers would count nothing), and over existing rows both tallies are recounted."""
+    OpenWorkClock.objects.all().delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert OpenWorkClock.objects.get().age_floor == date(1900, 1, 1)
+    app = f.ApplicationFactory(document_type=world["types"][0], desa=world["desa"], status=S.RECEIVED)
+    OpenWorkClock.objects.all().delete()
+    OpenWorkTally.objects.all().delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    clock = OpenWorkClock.objects.get()
+    assert open_work_stored() == naive(clock) != {}
+    assert OpenWorkTally.objects.filter(kind=K.DESA, dim=app.desa_id).exists()
