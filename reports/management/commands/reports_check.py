@@ -7,12 +7,22 @@ from applications.dashboard import DashboardFilters, dashboard_build
 from applications.models import DocumentType
 from dukcapil.accounts.models import User
 
-FIGURES = ("days", "backlog", "turnaround", "turnaround_all", "revisions", "officers", "kecamatan", "desa")
+FIGURES = (
+    "days",
+    "backlog",
+    "turnaround",
+    "turnaround_all",
+    "revisions",
+    "missing",
+    "officers",
+    "kecamatan",
+    "desa",
+)
 
 
 class Command(BaseCommand):
     help = (
-        "Membandingkan angka dasbor (ringkasan harian + data hari ini) dengan perhitungan langsung dari "
+        "Membandingkan angka dasbor (ringkasan harian, rekap pekerjaan terbuka dan persyaratan + data hari ini) dengan perhitungan langsung dari "
         "data mentah, untuk seluruh kantor dan per bidang, 30 hari dan 366 hari terakhir. Gagal bila ada "
         "angka yang berbeda."
     )
