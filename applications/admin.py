@@ -42,6 +42,9 @@ from .models import (
     ApplicationTally,
     Attachment,
     DocumentType,
+    MissingTally,
+    OpenWorkClock,
+    OpenWorkTally,
     Requirement,
     RequirementCheck,
     ServiceCategory,
@@ -846,6 +849,40 @@ class ApplicationTallyAdmin(ReadOnlyAdmin):
     list_display = ("bidang", "assignee", "status", "n")
     list_filter = ("bidang", "status")
     ordering = ("bidang", "assignee", "status")
+    fields = list_display
+    readonly_fields = fields
+
+
+@admin.register(OpenWorkTally)
+class OpenWorkTallyAdmin(ReadOnlyAdmin):
+    """The open work per day the database triggers keep for the dashboard (applications/open_work.py;
+    repair: `manage.py tally_rebuild`)."""
+
+    bidang_path = "bidang"
+    list_display = ("kind", "bidang", "status", "dim", "day", "n", "urgent")
+    list_filter = ("kind", "bidang", "status")
+    ordering = ("kind", "bidang", "status", "dim", "day")
+    fields = list_display
+    readonly_fields = fields
+
+
+@admin.register(OpenWorkClock)
+class OpenWorkClockAdmin(ReadOnlyAdmin):
+    """The time zone and floors of the open-work tally (moved by the hourly fold)."""
+
+    list_display = ("time_zone", "utc_offset", "age_floor", "due_floor")
+    fields = list_display
+    readonly_fields = fields
+
+
+@admin.register(MissingTally)
+class MissingTallyAdmin(ReadOnlyAdmin):
+    """Requirement checks not accepted per day of intake, kept by database triggers (dashboard)."""
+
+    bidang_path = "bidang"
+    list_display = ("day", "bidang", "document_type_id", "requirement_id", "verdict", "n")
+    list_filter = ("bidang", "verdict")
+    ordering = ("-day", "bidang", "requirement_id", "verdict")
     fields = list_display
     readonly_fields = fields
 

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.sql import emit_post_migrate_signal
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from applications.dashboard.figures import _backlog
@@ -330,3 +331,19 @@ def test_a_missing_clock_is_written_again_after_flush(world):
     clock = OpenWorkClock.objects.get()
     assert open_work_stored() == naive(clock) != {}
     assert OpenWorkTally.objects.filter(kind=K.DESA, dim=app.desa_id).exists()
+
+
+def test_superuser_reads_the_tallies_in_the_admin_and_nobody_edits_them(world, client):
+    app = f.ApplicationFactory(document_type=world["types"][0], desa=world["desa"], status=S.RECEIVED)
+    RequirementCheck.objects.create(
+        application=app, requirement=f.RequirementFactory(document_type=world["types"][0]), verdict="missing"
+    )
+    client.force_login(world["admin"])
+    for model in (OpenWorkTally, OpenWorkClock, MissingTally):
+        url = reverse(f"admin:applications_{model._meta.model_name}_changelist")
+        response = client.get(url)
+        assert response.status_code == 200, model
+        assert response.context["cl"].result_count >= 1, model
+        obj = model.objects.first()
+        change = client.get(reverse(f"admin:applications_{model._meta.model_name}_change", args=[obj.pk]))
+        assert change.status_code == 200 and b'name="_save"' not in change.content
