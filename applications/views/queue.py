@@ -99,6 +99,7 @@ def queue(request):
             "page": page,
             "rows": page.rows,
             "now": now,
+            "officer_column": filters.scope != "mine",
             "nik_form": NikSearchForm(),
             "filtered": any(
                 request.GET.get(k)
@@ -149,6 +150,7 @@ def queue_nik(request):
             "searched_nik": searched,
             "rows": rows,
             "now": timezone.now(),
+            "officer_column": True,
             # the field is left empty on purpose: the full NIK is not sent back in the page
             "nik_form": NikSearchForm() if nik_form.is_valid() else nik_form,
         },
