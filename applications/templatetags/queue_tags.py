@@ -12,8 +12,9 @@ from datetime import datetime
 from html import escape
 
 from django import forms, template
-from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.forms import BoundField
+from django.template.defaulttags import querystring
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -23,7 +24,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
 from ..models import Application
-from ..selectors import QueueRow
+from ..selectors import QueueRow, TabCount
 
 register = template.Library()
 
@@ -69,7 +70,44 @@ def _options(field: BoundField) -> SafeString:
 
 
 def _label(field: BoundField, css: str) -> SafeString:
+    """The field's label; a required field's is marked with crispy-bootstrap5's asterisk."""
+    if field.field.required:
+        return format_html(
+            '<label for="{}" class="{} requiredField">{}<span class="asteriskField">*</span></label>',
+            field.auto_id,
+            css,
+            field.label,
+        )
     return format_html('<label for="{}" class="{}">{}</label>', field.auto_id, css, field.label)
+
+
+# widgets whose template is Django's input.html and nothing else (text, search, date, checkbox)
+_PLAIN_INPUTS = (forms.TextInput, forms.DateInput, forms.CheckboxInput)
+
+
+def _control(field: BoundField, attrs: dict[str, str]) -> SafeString:
+    """`field.as_widget(attrs=attrs)`; for a plain <input>, written out here instead of through templates.
+
+    The widget still decides its type, value and attributes (`build_widget_attrs` and
+    `get_context`, what `as_widget` calls); only Django's input.html and attrs.html are written
+    in Python: through the form renderer the form's four inputs were half a millisecond a page.
+    """
+    widget = field.field.widget
+    if not isinstance(widget, _PLAIN_INPUTS):
+        return field.as_widget(attrs=attrs)
+    attrs = field.build_widget_attrs(attrs, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    value = "" if context["value"] is None else f' value="{escape(str(context["value"]))}"'
+    attributes = "".join(
+        f" {escape(name)}" if v is True else f' {escape(name)}="{escape(str(v))}"'
+        for name, v in context["attrs"].items()
+        if v is not False
+    )
+    return mark_safe(  # noqa: S308 - every name and value escaped
+        f'<input type="{escape(context["type"])}" name="{escape(context["name"])}"{value}{attributes}>'
+    )
 
 
 @register.simple_tag
@@ -107,8 +145,8 @@ def queue_field(field: BoundField) -> SafeString:
             _options(field),
         )
     elif isinstance(field.field.widget, forms.CheckboxInput):
-        control = field.as_widget(
-            attrs={"class": "form-check-input" + (" is-invalid" if field.errors else ""), **invalid}
+        control = _control(
+            field, {"class": "form-check-input" + (" is-invalid" if field.errors else ""), **invalid}
         )
         return format_html(
             '<div id="div_{}" class="mb-3 form-check">{}{}{}</div>',
@@ -118,8 +156,8 @@ def queue_field(field: BoundField) -> SafeString:
             errors,
         )
     else:
-        control = field.as_widget(
-            attrs={"class": "form-control" + (" is-invalid" if field.errors else ""), **invalid}
+        control = _control(
+            field, {"class": "form-control" + (" is-invalid" if field.errors else ""), **invalid}
         )
     return format_html(
         '<div id="div_{}" class="mb-3">{}<div>{}{}</div></div>',
@@ -128,6 +166,40 @@ def queue_field(field: BoundField) -> SafeString:
         control,
         errors,
     )
+
+
+@register.simple_tag(takes_context=True)
+def queue_tabs(context, tabs: list[tuple[str, str, TabCount]], current: str, count_cap: int) -> SafeString:
+    """The status tabs above the table: label, count badge, and a link keeping the other filters.
+
+    The same markup as the template loop gave (14 links through `querystring`, `intcomma` and
+    `blocktranslate` were ~0.7 ms of the page); the links still come from Django's `querystring`.
+    """
+    capped_title = escape(
+        gettext(
+            "Lebih dari %(cap)s permohonan. Dengan saringan, hitungan berhenti di %(cap)s agar halaman "
+            "tetap cepat."
+        )
+        % {"cap": intcomma(count_cap)}
+    )
+    parts = []
+    for value, label, count in tabs:
+        active = value == current
+        classes = " ".join(c for c, on in (("active", active), ("is-empty", not count.n)) if on)
+        href = escape(querystring(context, status=value, setelah=None, sebelum=None))
+        badge = "text-bg-light" if active else "text-bg-secondary"
+        if count.capped:
+            badge = (
+                f'<span class="badge rounded-pill {badge}" title="{capped_title}">{intcomma(count.n)}+</span>'
+            )
+        else:
+            badge = f'<span class="badge rounded-pill {badge}">{intcomma(count.n)}</span>'
+        current_page = ' aria-current="page"' if active else ""
+        parts.append(
+            f'<li class="nav-item"><a class="nav-link {classes}" href="{href}"{current_page}>'
+            f"{escape(str(label))} {badge}</a></li>\n"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above escaped
 
 
 @register.simple_tag
