@@ -378,25 +378,22 @@ def _first_rows(
 
     The order indexes start with the bidang. For office-wide users (no bidang filter) one query
     over every bidang would sort all open rows of the office; instead each bidang's first rows are
-    read by its index (their order keys only, from the index) and merged in Python, then only the
-    first `limit` rows are loaded by id. Databases without ordered compound queries (SQLite) read
-    the plain way.
+    read by its index (their order keys only, from the index) and merged by the database, then
+    only the first `limit` rows are loaded by id. Databases without ordered compound queries
+    (SQLite) read the plain way.
     """
     order = ("is_urgent", "-created_at", "-id") if reverse else QUEUE_ORDER
     if not bidangs or len(bidangs) < 2 or not connection.features.supports_slicing_ordering_in_compound:
         return _queue_rows(qs.order_by(*order)[:limit])
 
-    def queue_key(row: tuple[bool, datetime, int]) -> tuple[bool, datetime, int]:
-        urgent, created, pk = row
-        return (not urgent, created, pk)
-
     parts = [
         qs.filter(bidang=b).order_by(*order).values_list("is_urgent", "created_at", "pk")[:limit]
         for b in bidangs
     ]
-    keys = sorted(parts[0].union(*parts[1:], all=True), key=queue_key, reverse=reverse)[:limit]
-    rows = {row.pk: row for row in _queue_rows(qs.filter(pk__in=[pk for _urgent, _created, pk in keys]))}
-    return [rows[pk] for _urgent, _created, pk in keys if pk in rows]
+    merged = parts[0].union(*parts[1:], all=True).order_by(*order)[:limit]
+    ids = [pk for _urgent, _created, pk in merged]
+    rows = {row.pk: row for row in _queue_rows(qs.filter(pk__in=ids))}
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def _after_q(position: tuple[bool, datetime, int]) -> Q:
