@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince
+from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import gettext
 
 from ..models import Application
@@ -224,6 +224,7 @@ def queue_rows(rows: list[QueueRow], now: datetime, officer_column: bool = False
     url_before_pk, url_after_pk = reverse("applications:detail", args=[_URL_PK]).split(str(_URL_PK))
     tz = timezone.get_current_timezone()
     date_text = day_month_year()
+    units = {name: _UnitText(text) for name, text in TIME_STRINGS.items()}
     parts = []
     for app in rows:
         created, due_at = app.created_at.astimezone(tz), app.due_at.astimezone(tz)
@@ -261,10 +262,28 @@ def queue_rows(rows: list[QueueRow], now: datetime, officer_column: bool = False
             f"{escape(status_label(app.status))}</span></td>\n"
             f'<td class="text-nowrap" data-label="{label_received}">'
             f'<span title="{date_text(created)} {created:%H:%M}">{date_text(created)}</span>'
-            f'<div class="small text-body-secondary">{escape(timesince(app.created_at, now))}</div></td>\n'
+            f'<div class="small text-body-secondary">{escape(timesince(app.created_at, now, time_strings=units))}</div></td>\n'
             f'<td class="text-nowrap" data-label="{label_due}">{due}</td>{officer}</tr>\n'
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above escaped
+
+
+class _UnitText:
+    """One of Django's timesince units ("%(num)d hari"), translated once per number on a page.
+
+    Passed to `timesince` as its `time_strings`: the rows of a page repeat the same few numbers
+    of months, weeks and days, and each lazy plural translation costs a few microseconds.
+    """
+
+    def __init__(self, text) -> None:
+        self.text = text
+        self.done: dict[int, str] = {}
+
+    def __mod__(self, values: dict[str, int]) -> str:
+        n = values["num"]
+        if n not in self.done:
+            self.done[n] = self.text % values
+        return self.done[n]
 
 
 # reversed once per page with this stand-in id, then split around it (reverse() costs ~15 µs a call)
