@@ -184,7 +184,18 @@ def pemdes_portal(user: User) -> dict:
     once in the header): a busy desa lists some 70 rows, and whole joined user rows for each
     were a good part of the page's time.
     """
-    batches = (
+    batches = _pemdes_batches(user)
+    return {
+        "incoming": batches.filter(status=DeliveryBatch.Status.DISPATCHED),
+        "at_desa": batches.filter(status=DeliveryBatch.Status.RECEIVED),
+        "history": batches.filter(status=DeliveryBatch.Status.CLOSED),
+        "overdue": pemdes_overdue_items(user),
+        "waiting_days": waiting_days_limit(),
+    }
+
+
+def _pemdes_batches(user: User) -> QuerySet[DeliveryBatch]:
+    return (
         _with_item_counts(visible_batches(user))
         .select_related("courier")
         .only(
@@ -202,9 +213,17 @@ def pemdes_portal(user: User) -> dict:
         )
         .order_by("-dispatched_at", "-pk")
     )
-    limit = waiting_days_limit()
-    cutoff = timezone.now() - timedelta(days=limit)
-    overdue = (
+
+
+def pemdes_history(user: User) -> QuerySet[DeliveryBatch]:
+    """The desa's finished batches, latest first (the portal's "Kiriman selesai")."""
+    return _pemdes_batches(user).filter(status=DeliveryBatch.Status.CLOSED)
+
+
+def pemdes_overdue_items(user: User) -> QuerySet[BatchItem]:
+    """Documents waiting at the user's desa longer than DELIVERY_WAITING_DAYS, the oldest first."""
+    cutoff = timezone.now() - timedelta(days=waiting_days_limit())
+    return (
         BatchItem.objects.filter(
             batch__desa_id=user.desa_id,
             batch__status=DeliveryBatch.Status.RECEIVED,
@@ -223,13 +242,6 @@ def pemdes_portal(user: User) -> dict:
         )
         .order_by("batch__received_at", "position")
     )
-    return {
-        "incoming": batches.filter(status=DeliveryBatch.Status.DISPATCHED),
-        "at_desa": batches.filter(status=DeliveryBatch.Status.RECEIVED),
-        "history": batches.filter(status=DeliveryBatch.Status.CLOSED),
-        "overdue": overdue,
-        "waiting_days": limit,
-    }
 
 
 def get_job_for_user(user: User, pk: int) -> BackgroundJob:
