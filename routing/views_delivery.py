@@ -117,9 +117,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     status = q = ""
     if form.is_valid():
         status, q = form.cleaned_data["status"], form.cleaned_data["q"].strip()
-    page = Paginator(sel.office_batch_list(status=status, q=q), BATCHES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    counts = sel.office_batch_counts()
+    paginator = Paginator(sel.office_batch_list(status=status, q=q), BATCHES_PER_PAGE)
+    if not q:
+        paginator.count = counts[status or "all"]  # the tab's count: no second COUNT of the batches
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "routing/delivery/batch_list.html",
@@ -128,7 +130,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "q": q,
-            "counts": sel.office_batch_counts(),
+            "counts": counts,
             "ready": sel.ready_summary(),
             "can_build": _is_builder(request.user),
             "status_choices": DeliveryBatch.Status.choices,
