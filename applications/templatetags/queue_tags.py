@@ -225,16 +225,19 @@ def queue_rows(rows: list[QueueRow], now: datetime, officer_column: bool = False
     tz = timezone.get_current_timezone()
     date_text = day_month_year()
     units = {name: _UnitText(text) for name, text in TIME_STRINGS.items()}
+    # the choices' labels are lazy translations: escaping one resolves it five times (one per replace)
+    statuses = {value: escape(str(label)) for value, label in _STATUS_LABELS.items()}
+    urgencies = {value: escape(str(label)) for value, label in _URGENCY_LABELS.items()}
     parts = []
     for app in rows:
         created, due_at = app.created_at.astimezone(tz), app.due_at.astimezone(tz)
         overdue = app.is_open and app.due_at < now
         urgency = ""
         if app.is_urgent:
+            reason = app.urgency_reason or app.urgency  # a free-text reason, else the urgency's label
             urgency = (
-                f'\n<span class="badge text-bg-danger text-wrap" '
-                f'title="{escape(urgency_label(app.urgency_reason or app.urgency))}">'
-                f"{urgent_word}: {escape(urgency_label(app.urgency))}</span>"
+                f'\n<span class="badge text-bg-danger text-wrap" title="{urgencies.get(reason) or escape(reason)}">'
+                f"{urgent_word}: {urgencies.get(app.urgency) or escape(app.urgency)}</span>"
             )
         if overdue:
             due = f'{overdue_badge}\n<div class="small">{date_text(due_at)}</div>'
@@ -259,7 +262,7 @@ def queue_rows(rows: list[QueueRow], now: datetime, officer_column: bool = False
             f'<div class="small text-body-secondary">{escape(app.desa_name)}, {escape(app.kecamatan_name)}</div>'
             f"{urgency}</td>\n"
             f'<td data-label="{label_status}"><span class="badge status-badge status-{escape(app.status)}">'
-            f"{escape(status_label(app.status))}</span></td>\n"
+            f"{statuses.get(app.status) or escape(app.status)}</span></td>\n"
             f'<td class="text-nowrap" data-label="{label_received}">'
             f'<span title="{date_text(created)} {created:%H:%M}">{date_text(created)}</span>'
             f'<div class="small text-body-secondary">{escape(timesince(app.created_at, now, time_strings=units))}</div></td>\n'

@@ -119,6 +119,24 @@ def test_row_shows_the_application_with_the_texts_of_djangos_filters_and_escapes
 
 
 @pytest.mark.django_db
+def test_urgency_badge_names_the_free_text_reason_escaped(client, officer, doc_type, desa_a):
+    f.ApplicationFactory(
+        number="A-OTHER",
+        document_type=doc_type,
+        desa=desa_a,
+        assigned_to=officer,
+        urgency="other",
+        urgency_reason='Sidang "cerai" <besok>',
+    )
+    client.force_login(officer)
+    row = _row(client.get(URL).content.decode(), "A-OTHER")
+    assert (
+        '<span class="badge text-bg-danger text-wrap" title="Sidang &quot;cerai&quot; &lt;besok&gt;">'
+        "Mendesak: Lainnya (dengan alasan)</span>"
+    ) in row
+
+
+@pytest.mark.django_db
 def test_rows_of_open_and_closed_applications_show_the_due_date_or_a_dash(client, officer, doc_type, desa_a):
     now = timezone.now()
     soon = f.ApplicationFactory(
