@@ -11,9 +11,10 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from dukcapil.accounts.models import Bidang, User
-from routing.models import Desa, Kecamatan, OfficerNumber
+from routing.models import Desa, OfficerNumber
 
 from .models import Application, DocumentType, RequirementCheck
+from .selectors import QueueReference, queue_reference
 from .services import ApplicationData
 from .validators import normalize_whatsapp, validate_nik, validate_no_kk
 from .workflow import Transition
@@ -21,18 +22,20 @@ from .workflow import Transition
 ACCEPT_UPLOADS = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
 
 
-def desa_choices() -> list[tuple[str, list[tuple[int, str]]]]:
-    """Every desa grouped by kecamatan (one query), for a <select> with optgroups.
+def desa_choices(rows=None) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Every desa grouped by kecamatan, for a <select> with optgroups.
 
-    Read as tuples: ~190 desa built as model instances (with their kecamatan) cost a few
-    milliseconds on every queue page.
+    `rows` are (id, name, kecamatan id, kecamatan name) ordered by kecamatan and name, as
+    QueueReference holds them; read here (one query) when not given. Tuples, not model
+    instances: ~190 desa with their kecamatan cost a few milliseconds as instances.
     """
-    rows = Desa.objects.order_by("kecamatan__name", "name").values_list(
-        "kecamatan_id", "kecamatan__name", "pk", "name"
-    )
+    if rows is None:
+        rows = Desa.objects.order_by("kecamatan__name", "name").values_list(
+            "pk", "name", "kecamatan_id", "kecamatan__name"
+        )
     return [
-        (kecamatan_name, [(pk, name) for _kecamatan, _kecamatan_name, pk, name in group])
-        for (_kecamatan, kecamatan_name), group in groupby(rows, key=lambda row: row[:2])
+        (kecamatan_name, [(pk, name) for pk, name, _kecamatan, _kecamatan_name in group])
+        for (_kecamatan, kecamatan_name), group in groupby(rows, key=lambda row: row[2:])
     ]
 
 
@@ -252,18 +255,21 @@ class QueueFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nomor registrasi atau nama")}),
     )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, reference: QueueReference | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        types = DocumentType.objects.order_by("category__code", "order", "name")
-        if not user.is_office_wide:
-            types = types.filter(category__code=user.bidang)
+        reference = reference or queue_reference()
         self.fields["document_type"].choices = ChoiceRows(
-            [("", _("Semua jenis")), *types.values_list("pk", "name")]
+            [
+                ("", _("Semua jenis")),
+                *(
+                    (pk, name)
+                    for pk, name, bidang in reference.document_types
+                    if user.is_office_wide or bidang == user.bidang
+                ),
+            ]
         )
-        self.fields["kecamatan"].choices = ChoiceRows(
-            [("", _("Semua kecamatan")), *Kecamatan.objects.order_by("name").values_list("pk", "name")]
-        )
-        self.fields["desa"].choices = ChoiceRows([("", _("Semua desa")), *desa_choices()])
+        self.fields["kecamatan"].choices = ChoiceRows([("", _("Semua kecamatan")), *reference.kecamatan])
+        self.fields["desa"].choices = ChoiceRows([("", _("Semua desa")), *desa_choices(reference.desa)])
         if not user.is_office_wide:
             del self.fields["bidang"]
 

@@ -216,3 +216,19 @@ def test_required_field_is_marked_like_crispy_marks_it(client, officer):
         in nik
     )
     assert 'maxlength="24" class="form-control" required id="id_nik">' in nik
+
+
+@pytest.mark.django_db
+def test_rows_are_named_even_for_a_desa_added_after_the_page_read_its_reference(officer, doc_type, desa_a):
+    from applications.selectors import QueueFilters, queue_base, queue_page, queue_reference
+
+    reference = queue_reference()
+    newer = f.DesaFactory(name="Desa Baru", kecamatan=f.KecamatanFactory(code="52.06.09", name="Kec Baru"))
+    f.ApplicationFactory(number="A-NEW-DESA", document_type=doc_type, desa=newer, assigned_to=officer)
+    (row,) = queue_page(queue_base(user=officer, filters=QueueFilters()), reference=reference).rows
+    assert (row.number, row.desa_name, row.kecamatan_name, row.document_type_name) == (
+        "A-NEW-DESA",
+        "Desa Baru",
+        "Kec Baru",
+        doc_type.name,
+    )
