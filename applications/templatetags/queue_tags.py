@@ -2,10 +2,10 @@
 
 The filter form's fields are rendered with the markup crispy-bootstrap5 gives them, but built
 here in Python: through crispy's and Django's widget templates the form cost about a third of the
-page (the desa select alone has ~190 options). The table's rows are built here too: as a template
-loop their ~25 variables and tags per row made up half of the page's time. Labels of the rows'
-choices are looked up directly instead of through `get_FOO_display`, which rebuilds a dict of the
-choices on every call.
+page (the desa select alone has ~190 options). The table's rows and the status tabs are built
+here too, with the markup the template loops gave: as a loop, the ~25 variables and tags of each
+row made up half of the page's time. Labels of the rows' choices are looked up directly instead
+of through `get_FOO_display`, which rebuilds a dict of the choices on every call.
 """
 
 from datetime import datetime
@@ -31,16 +31,6 @@ register = template.Library()
 _SELECTED = mark_safe(" selected")  # noqa: S308 - a constant attribute
 _STATUS_LABELS = dict(Application.Status.choices)
 _URGENCY_LABELS = dict(Application.Urgency.choices)
-
-
-@register.filter
-def status_label(value: str) -> str:
-    return _STATUS_LABELS.get(value, value)
-
-
-@register.filter
-def urgency_label(value: str) -> str:
-    return _URGENCY_LABELS.get(value, value)
 
 
 def _options(field: BoundField) -> SafeString:
@@ -235,8 +225,9 @@ def queue_rows(rows: list[QueueRow], now: datetime, officer_column: bool = False
         urgency = ""
         if app.is_urgent:
             reason = app.urgency_reason or app.urgency  # a free-text reason, else the urgency's label
+            title = urgencies.get(reason) or escape(reason)
             urgency = (
-                f'\n<span class="badge text-bg-danger text-wrap" title="{urgencies.get(reason) or escape(reason)}">'
+                f'\n<span class="badge text-bg-danger text-wrap" title="{title}">'
                 f"{urgent_word}: {urgencies.get(app.urgency) or escape(app.urgency)}</span>"
             )
         if overdue:
@@ -253,19 +244,20 @@ def queue_rows(rows: list[QueueRow], now: datetime, officer_column: bool = False
             officer = f'\n<td data-label="{label_officer}">{escape(app.officer or "—")}</td>'
         classes = " ".join(c for c, on in (("row-urgent", app.is_urgent), ("row-overdue", overdue)) if on)
         href = escape(f"{url_before_pk}{app.pk}{url_after_pk}")
+        since = escape(timesince(app.created_at, now, time_strings=units))
         parts.append(
             f'<tr class="{classes}">'
             f'<td class="text-nowrap"><a class="fw-semibold" href="{href}">{escape(app.number)}</a>\n'
             f'<div class="small text-body-secondary text-wrap cell-type">'
             f"{escape(app.document_type_name)}</div></td>\n"
             f"<td><div>{escape(app.applicant_name)}</div>\n"
-            f'<div class="small text-body-secondary">{escape(app.desa_name)}, {escape(app.kecamatan_name)}</div>'
-            f"{urgency}</td>\n"
+            f'<div class="small text-body-secondary">{escape(app.desa_name)}, '
+            f"{escape(app.kecamatan_name)}</div>{urgency}</td>\n"
             f'<td data-label="{label_status}"><span class="badge status-badge status-{escape(app.status)}">'
             f"{statuses.get(app.status) or escape(app.status)}</span></td>\n"
             f'<td class="text-nowrap" data-label="{label_received}">'
             f'<span title="{date_text(created)} {created:%H:%M}">{date_text(created)}</span>'
-            f'<div class="small text-body-secondary">{escape(timesince(app.created_at, now, time_strings=units))}</div></td>\n'
+            f'<div class="small text-body-secondary">{since}</div></td>\n'
             f'<td class="text-nowrap" data-label="{label_due}">{due}</td>{officer}</tr>\n'
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value above escaped

@@ -93,7 +93,8 @@ def test_row_shows_the_application_with_the_texts_of_djangos_filters_and_escapes
 
     created = timezone.localtime(late.created_at)
     assert row.startswith(
-        f'<tr class="row-urgent row-overdue"><td class="text-nowrap"><a class="fw-semibold" href="{reverse("applications:detail", args=[late.pk])}">'
+        '<tr class="row-urgent row-overdue"><td class="text-nowrap">'
+        f'<a class="fw-semibold" href="{reverse("applications:detail", args=[late.pk])}">'
     )
     assert f'<div class="small text-body-secondary text-wrap cell-type">{doc_type.name}</div>' in row
     assert "<div>Siti &lt;b&gt;Aminah&lt;/b&gt;</div>" in row and "<b>" not in row
@@ -104,15 +105,18 @@ def test_row_shows_the_application_with_the_texts_of_djangos_filters_and_escapes
         in row
     )
     received = (
-        f'<td class="text-nowrap" data-label="Diterima"><span title="{defaultfilters.date(created, "j M Y H:i")}">'
+        '<td class="text-nowrap" data-label="Diterima">'
+        f'<span title="{defaultfilters.date(created, "j M Y H:i")}">'
         f"{defaultfilters.date(created, 'j M Y')}</span>"
-        f'<div class="small text-body-secondary">{defaultfilters.timesince_filter(late.created_at, now)}</div></td>'
+        '<div class="small text-body-secondary">'
+        f"{defaultfilters.timesince_filter(late.created_at, now)}</div></td>"
     )
     assert received in row
     assert "1\xa0bulan, 1\xa0minggu" in row  # timesince, with its no-break spaces
     due = timezone.localtime(late.due_at)
     assert (
-        f'<td class="text-nowrap" data-label="Batas waktu"><span class="badge text-bg-warning">Lewat batas</span>\n'
+        '<td class="text-nowrap" data-label="Batas waktu">'
+        '<span class="badge text-bg-warning">Lewat batas</span>\n'
         f'<div class="small">{defaultfilters.date(due, "j M Y")}</div></td>'
     ) in row
     assert row.endswith(f'<td data-label="Petugas">{officer.get_full_name()}</td></tr>')
@@ -160,7 +164,8 @@ def test_rows_of_open_and_closed_applications_show_the_due_date_or_a_dash(client
     )
     assert "dari sekarang</div></td></tr>" in row  # naturaltime
     assert _row(html, "A-DONE").endswith(
-        '<td class="text-nowrap" data-label="Batas waktu"><span class="text-body-secondary">—</span></td></tr>'
+        '<td class="text-nowrap" data-label="Batas waktu">'
+        '<span class="text-body-secondary">—</span></td></tr>'
     )
     assert 'data-label="Petugas"' not in html and '<th scope="col">Petugas</th>' not in html
 
@@ -184,7 +189,8 @@ def test_status_tabs_keep_the_filters_drop_the_page_cursor_and_mark_the_current_
     client.force_login(officer)
     html = client.get(URL, {"status": "received", "q": "i & s", "setelah": "0.1.2"}).content.decode()
     assert (
-        '<li class="nav-item"><a class="nav-link active" href="?status=received&amp;q=i+%26+s" aria-current="page">'
+        '<li class="nav-item">'
+        '<a class="nav-link active" href="?status=received&amp;q=i+%26+s" aria-current="page">'
         'Diterima <span class="badge rounded-pill text-bg-light">1</span></a></li>'
     ) in html
     assert (
@@ -202,7 +208,8 @@ def test_capped_tab_counts_say_more_than_the_cap(client, officer, doc_type, desa
     client.force_login(officer)
     html = client.get(URL, {"document_type": doc_type.pk}).content.decode()
     assert (
-        '<span class="badge rounded-pill text-bg-light" title="Lebih dari 1 permohonan. Dengan saringan, hitungan '
+        '<span class="badge rounded-pill text-bg-light" '
+        'title="Lebih dari 1 permohonan. Dengan saringan, hitungan '
         'berhenti di 1 agar halaman tetap cepat.">1+</span>'
     ) in html
 
@@ -212,8 +219,8 @@ def test_required_field_is_marked_like_crispy_marks_it(client, officer):
     client.force_login(officer)
     nik = _group(client.get(URL).content.decode(), "nik")
     assert (
-        '<label for="id_nik" class="form-label requiredField">Cari NIK<span class="asteriskField">*</span></label>'
-        in nik
+        '<label for="id_nik" class="form-label requiredField">'
+        'Cari NIK<span class="asteriskField">*</span></label>' in nik
     )
     assert 'maxlength="24" class="form-control" required id="id_nik">' in nik
 
