@@ -197,8 +197,8 @@ def pemdes_portal(user: User) -> dict:
     """What the Pemdes home shows: incoming, at the desa, waiting too long, and the history.
 
     The batch rows load only the columns the page shows (the desa is the user's own, shown
-    once in the header): a busy desa lists some 70 rows, and whole joined user rows for each
-    were a good part of the page's time.
+    once in the header): whole joined user rows for each were a good part of the page's time.
+    The home page shows the first rows of the last two (routing/views_pemdes.py).
     """
     batches = _pemdes_batches(user)
     return {
