@@ -7,12 +7,14 @@ from itertools import groupby
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from dukcapil.accounts.models import Bidang, User
-from routing.models import Desa, Kecamatan, OfficerNumber
+from routing.models import Desa, OfficerNumber
 
 from .models import Application, DocumentType, RequirementCheck
+from .selectors import QueueReference, queue_reference
 from .services import ApplicationData
 from .validators import normalize_whatsapp, validate_nik, validate_no_kk
 from .workflow import Transition
@@ -20,13 +22,36 @@ from .workflow import Transition
 ACCEPT_UPLOADS = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
 
 
-def desa_choices() -> list[tuple[str, list[tuple[int, str]]]]:
-    """Every desa grouped by kecamatan (one query), for a <select> with optgroups."""
-    rows = Desa.objects.select_related("kecamatan").order_by("kecamatan__name", "name")
+def desa_choices(rows=None) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Every desa grouped by kecamatan, for a <select> with optgroups.
+
+    `rows` are (id, name, kecamatan id, kecamatan name) ordered by kecamatan and name, as
+    QueueReference holds them; read here (one query) when not given. Tuples, not model
+    instances: ~190 desa with their kecamatan cost a few milliseconds as instances.
+    """
+    if rows is None:
+        rows = Desa.objects.order_by("kecamatan__name", "name").values_list(
+            "pk", "name", "kecamatan_id", "kecamatan__name"
+        )
     return [
-        (kecamatan.name, [(d.pk, d.name) for d in group])
-        for kecamatan, group in groupby(rows, key=lambda d: d.kecamatan)
+        (kecamatan_name, [(pk, name) for pk, name, _kecamatan, _kecamatan_name in group])
+        for (_kecamatan, kecamatan_name), group in groupby(rows, key=lambda row: row[2:])
     ]
+
+
+class ChoiceRows(BaseChoiceIterator):
+    """Choices already in Django's form, (value, label) pairs and (group, pairs), passed through as they are.
+
+    A list assigned to a ChoiceField is normalized twice (for the field and for its widget), each
+    time walking every option: for the queue's ~190 desa, a millisecond of every page. Django
+    leaves a choice iterator as it is.
+    """
+
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+
+    def __iter__(self):
+        return iter(self.rows)
 
 
 class DocumentTypeChoiceField(forms.ModelChoiceField):
@@ -230,17 +255,21 @@ class QueueFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Nomor registrasi atau nama")}),
     )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, reference: QueueReference | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        types = DocumentType.objects.order_by("category__code", "order", "name")
-        if not user.is_office_wide:
-            types = types.filter(category__code=user.bidang)
-        self.fields["document_type"].choices = [("", _("Semua jenis")), *((t.pk, t.name) for t in types)]
-        self.fields["kecamatan"].choices = [
-            ("", _("Semua kecamatan")),
-            *Kecamatan.objects.order_by("name").values_list("pk", "name"),
-        ]
-        self.fields["desa"].choices = [("", _("Semua desa")), *desa_choices()]
+        reference = reference or queue_reference()
+        self.fields["document_type"].choices = ChoiceRows(
+            [
+                ("", _("Semua jenis")),
+                *(
+                    (pk, name)
+                    for pk, name, bidang in reference.document_types
+                    if user.is_office_wide or bidang == user.bidang
+                ),
+            ]
+        )
+        self.fields["kecamatan"].choices = ChoiceRows([("", _("Semua kecamatan")), *reference.kecamatan])
+        self.fields["desa"].choices = ChoiceRows([("", _("Semua desa")), *desa_choices(reference.desa)])
         if not user.is_office_wide:
             del self.fields["bidang"]
 

@@ -1,8 +1,10 @@
 """Read queries for pages. Access is decided here: what a user may not see does not exist (404)."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
@@ -10,8 +12,17 @@ from django.http import Http404
 from django.utils import timezone
 
 from dukcapil.accounts.models import User
+from routing.models import Desa, Kecamatan
 
-from .models import Application, ApplicationEvent, ApplicationTally, Attachment, Requirement, RequirementCheck
+from .models import (
+    Application,
+    ApplicationEvent,
+    ApplicationTally,
+    Attachment,
+    DocumentType,
+    Requirement,
+    RequirementCheck,
+)
 
 OPEN_Q = ~Q(status__in=Application.CLOSED_STATUSES)
 
@@ -107,8 +118,114 @@ class QueueFilters:
 
 
 @dataclass(frozen=True)
+class QueueReference:
+    """The office's document types, kecamatan and desa, read once for a queue page.
+
+    They are the filter form's choices and the names the rows show: the rows are read without
+    joining these tables, whose joins cost the row query more planning time than reading its rows.
+    """
+
+    document_types: list[tuple[int, str, str]]  # (id, name, bidang) in the filter's order
+    kecamatan: list[tuple[int, str]]  # (id, name) by name
+    desa: list[tuple[int, str, int, str]]  # (id, name, kecamatan id, kecamatan name) by kecamatan, name
+
+    @cached_property
+    def document_type_names(self) -> dict[int, str]:
+        return {pk: name for pk, name, _bidang in self.document_types}
+
+    @cached_property
+    def desa_names(self) -> dict[int, tuple[str, str]]:
+        return {pk: (name, kecamatan) for pk, name, _kecamatan_id, kecamatan in self.desa}
+
+
+def queue_reference() -> QueueReference:
+    """Every document type, kecamatan and desa, in the order the filter lists them (three queries)."""
+    return QueueReference(
+        document_types=list(
+            DocumentType.objects.order_by("category__code", "order", "name").values_list(
+                "pk", "name", "category__code"
+            )
+        ),
+        kecamatan=list(Kecamatan.objects.order_by("name").values_list("pk", "name")),
+        desa=list(
+            Desa.objects.order_by("kecamatan__name", "name").values_list(
+                "pk", "name", "kecamatan_id", "kecamatan__name"
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of the queue table (queue_tags.queue_rows) and what its keyset cursor needs.
+
+    Read as values, not model instances: building an Application with its document type, desa,
+    kecamatan and officer for each of 50 rows cost more than the query itself.
+    """
+
+    pk: int
+    number: str
+    applicant_name: str
+    status: str
+    urgency: str
+    urgency_reason: str
+    is_urgent: bool
+    created_at: datetime
+    due_at: datetime
+    document_type_name: str
+    desa_name: str
+    kecamatan_name: str
+    officer: str  # the assigned officer as User.__str__ names them; "" when unassigned
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in Application.CLOSED_STATUSES
+
+
+_QUEUE_ROW_COLUMNS = (
+    "pk",
+    "number",
+    "applicant_name",
+    "status",
+    "urgency",
+    "urgency_reason",
+    "is_urgent",
+    "created_at",
+    "due_at",
+    "document_type_id",
+    "desa_id",
+    "assigned_to_id",
+    "assigned_to__username",
+    "assigned_to__first_name",
+    "assigned_to__last_name",
+)
+
+
+def _queue_rows(values: Iterable[tuple], reference: QueueReference) -> list[QueueRow]:
+    """QueueRows from rows of _QUEUE_ROW_COLUMNS, their document type and desa named from `reference`."""
+    values = list(values)
+    if not (
+        {row[9] for row in values} <= reference.document_type_names.keys()
+        and {row[10] for row in values} <= reference.desa_names.keys()
+    ):
+        reference = queue_reference()  # a document type or desa added since the page read it
+    types, desa = reference.document_type_names, reference.desa_names
+    officers: dict[int, str] = {}
+    rows = []
+    for *fields, type_id, desa_id, officer_id, username, first_name, last_name in values:
+        officer = ""
+        if officer_id is not None:
+            if officer_id not in officers:
+                user = User(pk=officer_id, username=username, first_name=first_name, last_name=last_name)
+                officers[officer_id] = str(user)
+            officer = officers[officer_id]
+        rows.append(QueueRow(*fields, types[type_id], *desa[desa_id], officer=officer))
+    return rows
+
+
+@dataclass(frozen=True)
 class QueuePage:
-    rows: list[Application]
+    rows: list[QueueRow]
     next_cursor: str | None
     prev_cursor: str | None
 
@@ -279,18 +396,22 @@ def queue_page(
     before: str = "",
     size: int = QUEUE_PAGE_SIZE,
     bidangs: list[str] | None = None,
+    reference: QueueReference | None = None,
 ) -> QueuePage:
     """One page of the queue by keyset (no OFFSET, no COUNT): fast on the millionth row as on the first.
 
     Steps: decode the cursor (urgent flag, creation time in microseconds, id) of the row the page
     starts after (or ends before); filter to rows strictly after (before) it in the queue order;
     read size + 1 rows to know whether another page exists; for a "before" page read in reverse
-    order and flip the rows back.
+    order and flip the rows back. The rows are named from `reference` (the page's filter choices;
+    read here when not given).
     """
-    qs = qs.select_related("document_type", "desa__kecamatan", "assigned_to")
+    reference = reference or queue_reference()
     position = _cursor_decode(before or after)
     if before and position:
-        rows = _first_rows(qs.filter(_before_q(position)), size + 1, bidangs=bidangs, reverse=True)
+        rows = _first_rows(
+            qs.filter(_before_q(position)), size + 1, bidangs=bidangs, reference=reference, reverse=True
+        )
         has_more = len(rows) > size
         rows = rows[:size][::-1]
         return QueuePage(
@@ -300,7 +421,7 @@ def queue_page(
         )
     if position:
         qs = qs.filter(_after_q(position))
-    rows = _first_rows(qs, size + 1, bidangs=bidangs)
+    rows = _first_rows(qs, size + 1, bidangs=bidangs, reference=reference)
     has_more = len(rows) > size
     rows = rows[:size]
     return QueuePage(
@@ -311,23 +432,26 @@ def queue_page(
 
 
 def _first_rows(
-    qs: QuerySet[Application], limit: int, *, bidangs: list[str] | None, reverse: bool = False
-) -> list[Application]:
+    qs: QuerySet[Application],
+    limit: int,
+    *,
+    bidangs: list[str] | None,
+    reference: QueueReference,
+    reverse: bool = False,
+) -> list[QueueRow]:
     """The first `limit` rows in queue order (or its reverse).
 
     The order indexes start with the bidang. For office-wide users (no bidang filter) one query
     over every bidang would sort all open rows of the office; instead each bidang's first rows are
-    read by its index and merged (PostgreSQL's Merge Append, about 1 ms on a million rows), then
-    the rows themselves are loaded by id. Databases without ordered compound queries (SQLite) read
+    read by its index and the database merges them and keeps the first `limit` (one UNION ALL with
+    ORDER BY and LIMIT over the parts). Databases without ordered compound queries (SQLite) read
     the plain way.
     """
     order = ("is_urgent", "-created_at", "-id") if reverse else QUEUE_ORDER
     if not bidangs or len(bidangs) < 2 or not connection.features.supports_slicing_ordering_in_compound:
-        return list(qs.order_by(*order)[:limit])
-    parts = [qs.filter(bidang=b).order_by(*order).values_list("pk", flat=True)[:limit] for b in bidangs]
-    ids = list(parts[0].union(*parts[1:], all=True))
-    rows = sorted(qs.filter(pk__in=ids), key=lambda a: (not a.is_urgent, a.created_at, a.pk), reverse=reverse)
-    return rows[:limit]
+        return _queue_rows(qs.order_by(*order).values_list(*_QUEUE_ROW_COLUMNS)[:limit], reference)
+    parts = [qs.filter(bidang=b).order_by(*order).values_list(*_QUEUE_ROW_COLUMNS)[:limit] for b in bidangs]
+    return _queue_rows(parts[0].union(*parts[1:], all=True).order_by(*order)[:limit], reference)
 
 
 def _after_q(position: tuple[bool, datetime, int]) -> Q:
@@ -353,7 +477,7 @@ def _before_q(position: tuple[bool, datetime, int]) -> Q:
     return Q(is_urgent=True) | (Q(is_urgent=False) & earlier)
 
 
-def _cursor_encode(app: Application) -> str:
+def _cursor_encode(app: Application | QueueRow) -> str:
     micros = (app.created_at - _EPOCH) // timedelta(microseconds=1)
     return f"{int(app.is_urgent)}.{micros}.{app.pk}"
 
@@ -373,14 +497,12 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def queue_nik_search(*, user: User, nik: str, limit: int = 50) -> list[Application]:
+def queue_nik_search(
+    *, user: User, nik: str, limit: int = 50, reference: QueueReference | None = None
+) -> list[QueueRow]:
     """Applications with this NIK that the user may see, newest first (served by app_nik_type_idx)."""
-    return list(
-        visible_applications(user)
-        .filter(nik=nik)
-        .select_related("document_type", "desa__kecamatan", "assigned_to")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    rows = visible_applications(user).filter(nik=nik).order_by("-created_at", "-id")
+    return _queue_rows(rows.values_list(*_QUEUE_ROW_COLUMNS)[:limit], reference or queue_reference())
 
 
 # --- Intake and the application page -------------------------------------------------------------

@@ -302,6 +302,8 @@ LOGGING = {
 # 30 idle minutes: the cookie's age is renewed on every request; 12 hours at most after login
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Django's database sessions, with that save on every request done in one statement
+SESSION_ENGINE = "dukcapil.accounts.sessions"
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

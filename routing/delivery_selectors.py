@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -134,11 +135,26 @@ def office_batch_list(*, status: str = "", q: str = "") -> QuerySet[DeliveryBatc
 
 
 def office_batch_counts() -> dict[str, int]:
-    """Batches per status for the list's tabs, in one query."""
-    rows = DeliveryBatch.objects.values("status").annotate(n=Count("id")).order_by()
-    counts = dict.fromkeys(DeliveryBatch.Status.values, 0)
-    counts.update({row["status"]: row["n"] for row in rows})
-    counts["all"] = sum(counts.values())
+    """Batches per status for the list's tabs, exact, in one query.
+
+    Steps: count the batches of current work (open, dispatched, received: a few hundred at most)
+    each on the status index, and all batches on the smallest index; the closed ones are the
+    rest. A GROUP BY status read every batch of the office's history from the table (1.5 ms at
+    12,500 batches, growing with every week of deliveries).
+    """
+    S = DeliveryBatch.Status
+    live = [S.OPEN, S.DISPATCHED, S.RECEIVED]
+    parts, params = [], []
+    for qs in [*(DeliveryBatch.objects.filter(status=status) for status in live), DeliveryBatch.objects]:
+        sql, part_params = qs.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS part)")  # noqa: S608 - SQL compiled by the ORM
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        *live_counts, total = cursor.fetchone()
+    counts = dict(zip(live, live_counts, strict=True))
+    counts[S.CLOSED] = total - sum(live_counts)
+    counts["all"] = total
     return counts
 
 
@@ -181,10 +197,21 @@ def pemdes_portal(user: User) -> dict:
     """What the Pemdes home shows: incoming, at the desa, waiting too long, and the history.
 
     The batch rows load only the columns the page shows (the desa is the user's own, shown
-    once in the header): a busy desa lists some 70 rows, and whole joined user rows for each
-    were a good part of the page's time.
+    once in the header): whole joined user rows for each were a good part of the page's time.
+    The home page shows the first rows of the last two (routing/views_pemdes.py).
     """
-    batches = (
+    batches = _pemdes_batches(user)
+    return {
+        "incoming": batches.filter(status=DeliveryBatch.Status.DISPATCHED),
+        "at_desa": batches.filter(status=DeliveryBatch.Status.RECEIVED),
+        "history": batches.filter(status=DeliveryBatch.Status.CLOSED),
+        "overdue": pemdes_overdue_items(user),
+        "waiting_days": waiting_days_limit(),
+    }
+
+
+def _pemdes_batches(user: User) -> QuerySet[DeliveryBatch]:
+    return (
         _with_item_counts(visible_batches(user))
         .select_related("courier")
         .only(
@@ -202,9 +229,17 @@ def pemdes_portal(user: User) -> dict:
         )
         .order_by("-dispatched_at", "-pk")
     )
-    limit = waiting_days_limit()
-    cutoff = timezone.now() - timedelta(days=limit)
-    overdue = (
+
+
+def pemdes_history(user: User) -> QuerySet[DeliveryBatch]:
+    """The desa's finished batches, latest first (the portal's "Kiriman selesai")."""
+    return _pemdes_batches(user).filter(status=DeliveryBatch.Status.CLOSED)
+
+
+def pemdes_overdue_items(user: User) -> QuerySet[BatchItem]:
+    """Documents waiting at the user's desa longer than DELIVERY_WAITING_DAYS, the oldest first."""
+    cutoff = timezone.now() - timedelta(days=waiting_days_limit())
+    return (
         BatchItem.objects.filter(
             batch__desa_id=user.desa_id,
             batch__status=DeliveryBatch.Status.RECEIVED,
@@ -223,13 +258,6 @@ def pemdes_portal(user: User) -> dict:
         )
         .order_by("batch__received_at", "position")
     )
-    return {
-        "incoming": batches.filter(status=DeliveryBatch.Status.DISPATCHED),
-        "at_desa": batches.filter(status=DeliveryBatch.Status.RECEIVED),
-        "history": batches.filter(status=DeliveryBatch.Status.CLOSED),
-        "overdue": overdue,
-        "waiting_days": limit,
-    }
 
 
 def get_job_for_user(user: User, pk: int) -> BackgroundJob:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views_delivery as v
+from . import views_pemdes
 
 urlpatterns = [
     path("pengiriman/", v.batch_list, name="batch_list"),
@@ -24,5 +25,7 @@ urlpatterns = [
     path("pengiriman/<int:pk>/manifest.pdf", v.batch_pdf, name="batch_pdf"),
     path("pengiriman/<int:pk>/manifest.csv", v.batch_csv, name="batch_csv"),
     path("pengiriman/<int:pk>/manifest.xlsx", v.batch_xlsx, name="batch_xlsx"),
-    path("desa/", v.pemdes_home, name="pemdes_home"),
+    path("desa/", views_pemdes.pemdes_home, name="pemdes_home"),
+    path("desa/menunggu/", views_pemdes.pemdes_overdue, name="pemdes_overdue"),
+    path("desa/selesai/", views_pemdes.pemdes_history, name="pemdes_history"),
 ]

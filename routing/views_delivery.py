@@ -1,4 +1,4 @@
-"""Pages of the delivery to the desa: the officers' batch work and the Pemdes portal.
+"""Pages of the delivery to the desa: the officers' batch work, and the batch pages the Pemdes share.
 
 Every view that takes a batch id calls `get_batch_for_user` first: a batch the user may not see
 answers 404 exactly like one that does not exist, before any role check could tell them apart.
@@ -16,9 +16,8 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -96,20 +95,6 @@ def _batch_url(batch_or_pk, anchor: str = "") -> str:
     return reverse("routing:batch_detail", args=[pk]) + (f"#{anchor}" if anchor else "")
 
 
-def _url_format(name: str, arity: int) -> str:
-    """The URL of `name` with its integer arguments left as {0}, {1}…, to fill in per row.
-
-    One reverse() for a whole list instead of one per row and link: a reverse() costs tens of
-    microseconds and the Pemdes portal has up to ~120 row links (the arguments are ints, so
-    filling them in needs no escaping).
-    """
-    marks = [str(987_654_320 + i) for i in range(arity)]
-    url = reverse(name, args=marks)
-    for i, mark in enumerate(marks):
-        url = url.replace(mark, f"{{{i}}}")
-    return url
-
-
 def _audit(request: HttpRequest, batch: DeliveryBatch, action: str) -> None:
     """Who took the residents' names out of the system, and when (UU PDP)."""
     audit_record(request=request, action=action, obj=batch, desa_id=batch.desa_id)
@@ -132,9 +117,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     status = q = ""
     if form.is_valid():
         status, q = form.cleaned_data["status"], form.cleaned_data["q"].strip()
-    page = Paginator(sel.office_batch_list(status=status, q=q), BATCHES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    counts = sel.office_batch_counts()
+    paginator = Paginator(sel.office_batch_list(status=status, q=q), BATCHES_PER_PAGE)
+    if not q:
+        paginator.count = counts[status or "all"]  # the tab's count: no second COUNT of the batches
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "routing/delivery/batch_list.html",
@@ -143,7 +130,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "q": q,
-            "counts": sel.office_batch_counts(),
+            "counts": counts,
             "ready": sel.ready_summary(),
             "can_build": _is_builder(request.user),
             "status_choices": DeliveryBatch.Status.choices,
@@ -543,55 +530,3 @@ def batch_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{batch.number}.xlsx"'
     return _private(response)
-
-
-# --- the Pemdes portal ---------------------------------------------------------------------
-
-
-def _portal_rows(batches: list[DeliveryBatch], overdue: list[BatchItem]) -> None:
-    """Give the portal's rows their links and the overdue rows their "at the desa since" label.
-
-    Up to ~70 rows at a busy desa: the links are formatted from one reverse() per name (see
-    _url_format) and the date label is made once per batch, not once per row (the overdue items
-    of one batch share it); per row, these were most of the page's render time.
-    """
-    detail = _url_format("routing:batch_detail", 1)
-    for batch in batches:
-        batch.url = detail.format(batch.pk)
-    hand_over = _url_format("routing:batch_hand_over_item", 2)
-    give_back = _url_format("routing:batch_return_item", 2)
-    since: dict[int, str] = {}
-    for item in overdue:
-        item.hand_over_url = hand_over.format(item.batch_id, item.pk)
-        item.return_url = give_back.format(item.batch_id, item.pk)
-        if item.batch_id not in since:
-            received = item.batch.received_at
-            day = formats.date_format(timezone.localtime(received), "j M Y")
-            since[item.batch_id] = f"{day} ({timesince(received)})"
-        item.since = since[item.batch_id]
-
-
-@login_required
-@require_GET
-def pemdes_home(request: HttpRequest) -> HttpResponse:
-    if request.user.role != User.Role.PEMDES or not request.user.desa_id:
-        raise PermissionDenied
-    portal = sel.pemdes_portal(request.user)
-    history = Paginator(portal.pop("history"), 20).get_page(request.GET.get("page"))
-    history.object_list = list(history.object_list)
-    overdue = list(portal.pop("overdue")[:51])
-    incoming, at_desa = list(portal.pop("incoming")), list(portal.pop("at_desa"))
-    _portal_rows([*incoming, *at_desa, *history.object_list], overdue)
-    return render(
-        request,
-        "routing/delivery/pemdes_home.html",
-        {
-            **portal,
-            "incoming": incoming,
-            "at_desa": at_desa,
-            "history": history,
-            "overdue": overdue[:50],
-            "overdue_more": len(overdue) > 50,
-            "desa": request.user.desa,
-        },
-    )

@@ -19,6 +19,7 @@ from ..selectors import (
     queue_filter_status,
     queue_nik_search,
     queue_page,
+    queue_reference,
     queue_status_counts,
 )
 from ..validators import mask_nik
@@ -75,9 +76,11 @@ def filters_from(form: QueueFilterForm, user: User) -> QueueFilters:
 @require_safe
 @workspace_required
 def queue(request):
-    """Queries: session, user, the filter choices (types, kecamatan, desa), status counts, one page."""
+    """Queries: session, user, the filter choices (types, kecamatan, desa: they also name the rows),
+    status counts, one page of rows."""
     user = request.user
-    form = QueueFilterForm(request.GET, user=user)
+    reference = queue_reference()
+    form = QueueFilterForm(request.GET, user=user, reference=reference)
     filters = filters_from(form, user)
     now = timezone.now()
     base = queue_base(user=user, filters=filters, now=now)
@@ -87,6 +90,7 @@ def queue(request):
         after=request.GET.get("setelah", ""),
         before=request.GET.get("sebelum", ""),
         bidangs=list(Bidang.values) if user.is_office_wide and not filters.bidang else None,
+        reference=reference,
     )
     return render(
         request,
@@ -99,6 +103,7 @@ def queue(request):
             "page": page,
             "rows": page.rows,
             "now": now,
+            "officer_column": filters.scope != "mine",
             "nik_form": NikSearchForm(),
             "filtered": any(
                 request.GET.get(k)
@@ -129,16 +134,17 @@ def queue_nik(request):
     if request.method != "POST":
         return redirect("applications:queue")
     user = request.user
+    reference = queue_reference()
     nik_form = NikSearchForm(request.POST)
     rows = []
     searched = ""
     if nik_form.is_valid():
         nik = nik_form.cleaned_data["nik"]
-        rows = queue_nik_search(user=user, nik=nik)
+        rows = queue_nik_search(user=user, nik=nik, reference=reference)
         searched = mask_nik(nik)
         # a search by NIK is an access to that person's data even when nothing is found
         audit_record(request=request, action="search_nik", nik=nik, detail=f"{len(rows)} ditemukan")
-    form = QueueFilterForm({}, user=user)
+    form = QueueFilterForm({}, user=user, reference=reference)
     return render(
         request,
         "applications/queue.html",
@@ -149,6 +155,7 @@ def queue_nik(request):
             "searched_nik": searched,
             "rows": rows,
             "now": timezone.now(),
+            "officer_column": True,
             # the field is left empty on purpose: the full NIK is not sent back in the page
             "nik_form": NikSearchForm() if nik_form.is_valid() else nik_form,
         },

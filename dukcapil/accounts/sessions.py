@@ -1,14 +1,41 @@
-"""Session limits: 30 idle minutes (cookie age, refreshed each request) and 12 hours at most."""
+"""Session limits: 30 idle minutes (cookie age, refreshed each request) and 12 hours at most.
+
+Also the session store (SESSION_ENGINE): Django's database sessions, saved in one statement.
+"""
 
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.sessions.backends import db
+from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
+from django.db import DatabaseError, connections, router
 from django.shortcuts import redirect
 from django.utils import timezone
 
 LOGIN_AT_KEY = "_login_at"
+
+
+class SessionStore(db.SessionStore):
+    """Database sessions whose save on every request (the idle timeout) is a single UPDATE.
+
+    Django wraps every save in `transaction.atomic()`: for the UPDATE of an existing session, run
+    in autocommit after the view, that is BEGIN, UPDATE, COMMIT, three round trips of every
+    request for one statement that is atomic by itself. Creating a session, and any save inside a
+    transaction (a view under `atomic`, the test suite), still goes through Django's own code.
+    A session deleted in between (logout elsewhere) still ends in UpdateError, as in Django.
+    """
+
+    def save(self, must_create: bool = False) -> None:
+        using = router.db_for_write(self.model)
+        if self.session_key is None or must_create or connections[using].in_atomic_block:
+            return super().save(must_create=must_create)
+        obj = self.create_model_instance(self._get_session())
+        try:
+            obj.save(force_update=True, using=using)
+        except DatabaseError:
+            raise UpdateError from None
 
 
 class AbsoluteSessionLimitMiddleware:

@@ -1,14 +1,20 @@
 """Passwords, login throttling, session limits and deactivation."""
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from dukcapil.accounts.sessions import LOGIN_AT_KEY
+from dukcapil.accounts.sessions import LOGIN_AT_KEY, SessionStore
 from tests import factories as f
 
 LOGIN = "/akun/masuk/"
@@ -96,6 +102,38 @@ class TestSessions:
         assert client.get(reverse("home")).status_code == 302
         assert other_device.get(reverse("home")).status_code == 302
         assert colleague.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+class TestSessionStore:
+    """Outside a transaction (a request in production) the save of every request is one UPDATE."""
+
+    def test_save_of_every_request_is_one_update_that_renews_the_expiry(self, client, officer):
+        client.force_login(officer)
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(minutes=1))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home")).status_code == 200
+        writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+        assert len(writes) == 1 and writes[0].startswith('UPDATE "django_session"'), writes
+        expiry = Session.objects.get(session_key=key).expire_date
+        assert expiry > timezone.now() + timedelta(minutes=29)
+
+    def test_session_deleted_meanwhile_is_not_written_back(self, officer):
+        store = SessionStore()
+        store["_auth_user_id"] = str(officer.pk)
+        store.create()
+        Session.objects.filter(session_key=store.session_key).delete()
+        store["seen"] = 1
+        with pytest.raises(UpdateError):
+            store.save()
+        assert not Session.objects.exists()
+
+    def test_new_session_is_created_as_by_django(self, officer):
+        store = SessionStore()
+        store["_auth_user_id"] = str(officer.pk)
+        store.save()
+        assert SessionStore(session_key=store.session_key).load()["_auth_user_id"] == str(officer.pk)
 
 
 @pytest.mark.django_db

@@ -70,10 +70,12 @@ PAGES = [
     Page("dashboard_kabid", "kabid.dafduk", "applications:dashboard"),
     Page("dashboard_office", "kadis", "applications:dashboard"),
     Page("dashboard_xlsx", "kabid.dafduk", "applications:dashboard_xlsx", ("semua",)),
-    # delivery: lists, the Pemdes portal, the batch page, the manifest and its exports
+    # delivery: lists, the Pemdes portal and its full lists, the batch page, the manifest and its exports
     Page("batch_list", "petugas1", "routing:batch_list"),
     Page("batch_ready", "petugas1", "routing:batch_ready"),
     Page("pemdes_home", "pemdes1", "routing:pemdes_home"),
+    Page("pemdes_overdue", "pemdes1", "routing:pemdes_overdue"),
+    Page("pemdes_history", "pemdes1", "routing:pemdes_history"),
     Page("batch_detail", "petugas1", "routing:batch_detail", _manifest_batch),
     Page("batch_manifest", "petugas1", "routing:batch_manifest", _manifest_batch),
     Page("batch_csv", "petugas1", "routing:batch_csv", _manifest_batch),

@@ -86,6 +86,8 @@ ROLE_PAGES = {
     "pemdes1": [
         "/",
         "/rute/desa/",
+        "/rute/desa/menunggu/",
+        "/rute/desa/selesai/",
         "/rute/pengiriman/{batch}/",
         "/rute/pengiriman/{batch}/dokumen/{item}/serahkan/",
     ],

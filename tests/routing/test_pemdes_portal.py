@@ -9,7 +9,9 @@ from django.utils import formats, timezone
 
 from applications.models import Application
 from notifications.models import OutboxMessage
+from routing import views_pemdes
 from routing.models import BatchItem, DeliveryBatch
+from routing.views_pemdes import HOME_HISTORY, HOME_OVERDUE
 from tests.routing.delivery_helpers import batch_with
 
 pytestmark = pytest.mark.django_db
@@ -183,16 +185,132 @@ def test_portal_home_query_count_does_not_grow_with_batches(
     client.force_login(pemdes_a)
     url = reverse("routing:pemdes_home")
     build(1)
-    # session, user; history count + page, overdue items, incoming, at desa (each with item counts);
-    # the user's desa (nav) and its kecamatan (header); session save (savepoint, update, release)
+    # session, user; overdue items, history, incoming, at desa (each with item counts); the user's
+    # desa (nav) and its kecamatan (header); session save (savepoint, update, release)
     with django_assert_num_queries(PORTAL_QUERIES):
         client.get(url)
-    build(4)
+    build(HOME_HISTORY + 1)  # past the home page's share of every list
     with django_assert_num_queries(PORTAL_QUERIES):
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+    assert response.context["overdue_more"] and response.context["history_more"]
 
 
-PORTAL_QUERIES = 12
+PORTAL_QUERIES = 11
+
+
+def _overdue_batch(*, officer, pemdes, desa, doc_type, n: int, days: int = 30) -> DeliveryBatch:
+    batch = batch_with(
+        officer=officer, desa=desa, document_type=doc_type, n=n, status="received", pemdes=pemdes
+    )
+    DeliveryBatch.objects.filter(pk=batch.pk).update(received_at=timezone.now() - timedelta(days=days))
+    return batch
+
+
+def _closed_batch(*, officer, pemdes, desa, doc_type) -> DeliveryBatch:
+    batch = batch_with(
+        officer=officer, desa=desa, document_type=doc_type, n=1, status="received", pemdes=pemdes
+    )
+    DeliveryBatch.objects.filter(pk=batch.pk).update(status=DeliveryBatch.Status.CLOSED)
+    return batch
+
+
+def test_home_shows_the_oldest_overdue_documents_and_links_to_all_of_them(
+    client, settings, officer, pemdes_a, desa_a, doc_type
+):
+    settings.DELIVERY_WAITING_DAYS = 14
+    older = _overdue_batch(officer=officer, pemdes=pemdes_a, desa=desa_a, doc_type=doc_type, n=4, days=40)
+    newer = _overdue_batch(officer=officer, pemdes=pemdes_a, desa=desa_a, doc_type=doc_type, n=HOME_OVERDUE)
+    client.force_login(pemdes_a)
+    home = client.get(reverse("routing:pemdes_home"))
+    shown = home.context["overdue"]
+    assert len(shown) == HOME_OVERDUE and home.context["overdue_more"]
+    assert [i.batch_id for i in shown[:4]] == [older.pk] * 4  # the oldest first
+    assert f'href="{reverse("routing:pemdes_overdue")}"' in home.content.decode()
+
+    full = client.get(reverse("routing:pemdes_overdue"))
+    assert full.status_code == 200
+    items = list(full.context["page"].object_list)
+    assert len(items) == 4 + HOME_OVERDUE
+    assert [i.batch_id for i in items] == [older.pk] * 4 + [newer.pk] * HOME_OVERDUE
+    late = items[-1]
+    body = full.content.decode()
+    assert late.application.applicant_name in body
+    assert f'href="{reverse("routing:batch_hand_over_item", args=[newer.pk, late.pk])}"' in body
+    assert f'href="{reverse("routing:batch_return_item", args=[newer.pk, late.pk])}"' in body
+
+
+def test_home_without_more_overdue_documents_has_no_link(
+    client, settings, officer, pemdes_a, desa_a, doc_type
+):
+    settings.DELIVERY_WAITING_DAYS = 14
+    _overdue_batch(officer=officer, pemdes=pemdes_a, desa=desa_a, doc_type=doc_type, n=HOME_OVERDUE)
+    client.force_login(pemdes_a)
+    home = client.get(reverse("routing:pemdes_home"))
+    assert len(home.context["overdue"]) == HOME_OVERDUE and not home.context["overdue_more"]
+    assert reverse("routing:pemdes_overdue") not in home.content.decode()
+
+
+def test_overdue_and_history_lists_are_paged_and_hold_only_the_own_desa(
+    client, settings, monkeypatch, officer, pemdes_a, pemdes_b, desa_a, desa_b, doc_type
+):
+    settings.DELIVERY_WAITING_DAYS = 14
+    monkeypatch.setattr(views_pemdes, "OVERDUE_PER_PAGE", 3)
+    monkeypatch.setattr(views_pemdes, "HISTORY_PER_PAGE", 2)
+    own = _overdue_batch(officer=officer, pemdes=pemdes_a, desa=desa_a, doc_type=doc_type, n=4)
+    theirs = _overdue_batch(officer=officer, pemdes=pemdes_b, desa=desa_b, doc_type=doc_type, n=2)
+    closed = [
+        _closed_batch(officer=officer, pemdes=pemdes_a, desa=desa_a, doc_type=doc_type) for _ in range(3)
+    ]
+    closed_b = _closed_batch(officer=officer, pemdes=pemdes_b, desa=desa_b, doc_type=doc_type)
+    client.force_login(pemdes_a)
+
+    first, second = (client.get(reverse("routing:pemdes_overdue"), {"page": n}) for n in (1, 2))
+    items = [*first.context["page"].object_list, *second.context["page"].object_list]
+    assert [i.batch_id for i in items] == [own.pk] * 4
+    assert "Halaman 1 dari 2" in first.content.decode()
+    assert theirs.number not in first.content.decode() + second.content.decode()
+
+    first, second = (client.get(reverse("routing:pemdes_history"), {"page": n}) for n in (1, 2))
+    batches = [*first.context["page"].object_list, *second.context["page"].object_list]
+    assert {b.pk for b in batches} == {b.pk for b in closed}
+    assert closed_b.number not in first.content.decode() + second.content.decode()
+    assert f'href="{reverse("routing:batch_detail", args=[batches[0].pk])}"' in first.content.decode()
+
+
+def test_full_lists_are_for_the_pemdes_only(client, officer, admin_user, pemdes_a):
+    urls = [reverse("routing:pemdes_overdue"), reverse("routing:pemdes_history")]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    for user in (officer, admin_user):
+        client.force_login(user)
+        assert [client.get(url).status_code for url in urls] == [403, 403]
+    client.force_login(pemdes_a)
+    assert [client.get(url).status_code for url in urls] == [200, 200]
+
+
+@pytest.mark.parametrize("name", ["routing:pemdes_overdue", "routing:pemdes_history"])
+def test_full_list_query_count_does_not_grow(
+    client, settings, officer, pemdes_a, desa_a, doc_type, name, django_assert_num_queries
+):
+    settings.DELIVERY_WAITING_DAYS = 14
+    client.force_login(pemdes_a)
+
+    def build():
+        _overdue_batch(officer=officer, pemdes=pemdes_a, desa=desa_a, doc_type=doc_type, n=2)
+        _closed_batch(officer=officer, pemdes=pemdes_a, desa=desa_a, doc_type=doc_type)
+
+    build()
+    # session, user; the list's count and page; the user's desa (nav, header); session save (3)
+    with django_assert_num_queries(FULL_LIST_QUERIES):
+        client.get(reverse(name))
+    for _ in range(3):
+        build()
+    with django_assert_num_queries(FULL_LIST_QUERIES):
+        assert client.get(reverse(name)).status_code == 200
+
+
+FULL_LIST_QUERIES = 8
 
 
 def test_pemdes_confirms_receipt_through_the_batch_page(client, pemdes_a, dispatched_a):

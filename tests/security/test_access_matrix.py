@@ -102,6 +102,8 @@ URLS = {
     "routing:batch_csv":                Row("login ok ok ok ok ok", hide=M),
     "routing:batch_xlsx":               Row("login ok ok ok ok ok", hide=M),
     "routing:pemdes_home":              Row("login 403 403 403 ok 403"),
+    "routing:pemdes_overdue":           Row("login 403 403 403 ok 403"),
+    "routing:pemdes_history":           Row("login 403 403 403 ok 403"),
     # --- staff routing: numbers, workload, rota (kepala bidang of the bidang and admin) ----------
     "routing:number_list":              Row("login 403 ok 403 403 ok"),
     "routing:number_create":            Row("login 403 ok 403 403 ok", post="login 403 pass 403 403 pass"),
