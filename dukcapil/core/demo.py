@@ -444,32 +444,25 @@ def _insert_checks(checks: list[tuple]) -> None:
     numbers = sorted({c[0] for c in checks})
     ids = dict(Application.objects.filter(number__in=numbers).values_list("number", "id"))
     rows = [(ids[number], req, verdict, "", by, at) for number, req, verdict, by, at in checks]
-    if connection.vendor == "postgresql":
-        table = RequirementCheck._meta.db_table
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({', '.join(CHECK_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
-    RequirementCheck.objects.bulk_create(
-        [RequirementCheck(**dict(zip(CHECK_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
-    )
+    _insert(RequirementCheck, CHECK_COLUMNS, rows)
 
 
 def _insert_rows(rows: list[tuple]) -> None:
-    table = Application._meta.db_table
+    _insert(Application, BULK_COLUMNS, rows)
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Rows of `columns` into `model`'s table: COPY on PostgreSQL, bulk_create elsewhere."""
     if connection.vendor == "postgresql":
         with (
             connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({', '.join(BULK_COLUMNS)}) FROM STDIN") as copy,
+            cursor.cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
         return
-    Application.objects.bulk_create(
-        [Application(**dict(zip(BULK_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+    model.objects.bulk_create(
+        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000
     )
 
 
