@@ -426,7 +426,7 @@ class MissingTally(models.Model):
 
     The dashboard's "requirements most often not accepted" sums it over the range's days instead of
     joining every check of every application received in the range. Written only by the triggers
-    (and `applications.open_work.missing_rebuild`).
+    (and `applications.open_work.open_work_rebuild`).
     """
 
     bidang = models.CharField(max_length=10, choices=Bidang.choices)

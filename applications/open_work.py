@@ -20,10 +20,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+
+from dukcapil.accounts.models import Bidang
 
 from .models import Application, MissingTally, OpenWorkClock, OpenWorkTally, RequirementCheck
 
@@ -49,8 +51,15 @@ def _open_q() -> Q:
     return ~Q(status__in=Application.CLOSED_STATUSES)
 
 
+def clock_current() -> bool:
+    """Whether the tallies' days are in settings.TIME_ZONE (the readers' days): one query. Between a
+    change of TIME_ZONE and the rebuild the next fold makes, the readers take the raw rows instead."""
+    return OpenWorkClock.objects.filter(time_zone=settings.TIME_ZONE).exists()
+
+
 def open_work_read(*, bidang: str, now: datetime, buckets) -> OpenWork:
     """The open work of one bidang ("" for all) at `now`: two queries (see the module docstring).
+    The caller checks `clock_current()` first.
 
     `buckets` are the aging buckets (low/high whole calendar days, the last without a high): the age
     of an application is today minus its local day of intake.
@@ -73,8 +82,10 @@ def open_work_read(*, bidang: str, now: datetime, buckets) -> OpenWork:
     )
     rows = OpenWorkTally.objects.all()
     due_today = Application.objects.filter(_open_q(), due_at__gte=midnight, due_at__lt=now)
-    if bidang:
-        rows, due_today = rows.filter(bidang=bidang), due_today.filter(bidang=bidang)
+    # office-wide: both bidang named, so the partial (bidang, due_at) index is walked per bidang
+    # rather than whole
+    bidangs = [bidang] if bidang else list(Bidang.values)
+    rows, due_today = rows.filter(bidang__in=bidangs), due_today.filter(bidang__in=bidangs)
     grouped = (
         rows.order_by()
         .annotate(phase=phase)
@@ -131,7 +142,7 @@ def open_work_clock_ensure(*, using: str = "default") -> None:
     if OpenWorkClock.objects.using(using).exists():
         return
     if Application.objects.using(using).exists():
-        open_work_rebuild()
+        open_work_rebuild(using=using)
         return
     clock = clock_wanted(timezone.localdate())
     OpenWorkClock.objects.using(using).create(
@@ -150,6 +161,17 @@ def open_work_fold(*, today: date | None = None) -> int:
     """
     today = today or timezone.localdate()
     wanted = clock_wanted(today)
+    for attempt in range(3):
+        try:
+            return _fold(today, wanted)
+        except OperationalError:
+            # a deadlock with a writer's trigger upsert (PostgreSQL chose the fold): try again
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _fold(today: date, wanted: dict) -> int:
     with transaction.atomic():
         clock = OpenWorkClock.objects.select_for_update().get()
         if clock.time_zone == wanted["time_zone"]:
@@ -245,11 +267,13 @@ def open_work_from_applications(clock: OpenWorkClock) -> dict[TallyKey, tuple[in
     return {key: (n, urgent) for key, (n, urgent) in truth.items()}
 
 
-def open_work_rebuild(*, today: date | None = None) -> OpenWorkRepair:
+def open_work_rebuild(*, today: date | None = None, using: str = "default") -> OpenWorkRepair:
     """Recount the open-work table from the applications under a fresh clock (settings.TIME_ZONE,
     today's floors), and MissingTally from the checks in that zone, with writes to applications
     and checks blocked meanwhile (PostgreSQL SHARE locks)."""
     today = today or timezone.localdate()
+    if using != "default":
+        raise NotImplementedError("the tallies live in the default database")
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -314,7 +338,7 @@ NOT_ACCEPTED = (
 
 
 def missing_stored() -> dict[MissingKey, int]:
-    rows = MissingTally.objects.filter(n__gt=0).values_list(
+    rows = MissingTally.objects.exclude(n=0).values_list(
         "bidang", "document_type_id", "requirement_id", "day", "verdict", "n"
     )
     return {(b, t, r, d, v): n for b, t, r, d, v, n in rows}

@@ -9,5 +9,6 @@ def summaries_refresh_task() -> int:
 
     from .services import summaries_refresh
 
-    open_work_fold()
-    return summaries_refresh()
+    days = summaries_refresh()
+    open_work_fold()  # after the summaries: a failed fold (e.g. a deadlock) must not cost them
+    return days

@@ -15,6 +15,7 @@ query count does not grow with the data. The queries, in order (see `figures.das
     then TypeDay over the summarised days (intake, revised and finished per day and type)
  2. finished: ready after the marker, per day and officer, then OfficerDay over the summarised days
  3. turnaround: ready after the marker, per document type, whole days and within, then TurnaroundDay
+ 4. the tallies' clock: are their days in settings.TIME_ZONE (else 5 and 6 read the raw rows)
  5. open backlog by status (overdue, urgent, aging buckets), open and overdue per officer and per
     desa: the open-work tally (applications/open_work.py, kept by triggers) summed into buckets and
     due-day phases, then the open applications due today; with a document type or kecamatan filter

@@ -18,7 +18,7 @@ from reports.selectors import desa_intake, officer_finished, summary_through, tu
 from routing.models import BatchItem, DeliveryBatch, Desa, RecordingBooking, RecordingDay
 
 from ..models import Application, DocumentType, MissingTally, Requirement, RequirementCheck
-from ..open_work import open_work_read
+from ..open_work import clock_current, open_work_read
 from ..selectors import OPEN_Q
 from .history import created_groups, ready_groups, turnaround_groups
 from .rows import (
@@ -95,10 +95,12 @@ def dashboard_build(
     revisions = _intake(scoped, window, bidang, filters, days, types)
     finished_by_officer = _finished(scoped, window, bidang, filters, days)
     turnaround, turnaround_all = _turnaround(scoped, window, bidang, filters, types)
+    # the tallies' days are in the clock's zone: read them only while it is settings.TIME_ZONE
+    tally = summaries and clock_current()
     backlog, open_by_officer, open_by_desa = _backlog(
-        scoped, now, bidang=bidang, filters=filters, tally=summaries
+        scoped, now, bidang=bidang, filters=filters, tally=tally
     )
-    missing = _missing(scoped.filter(in_range), filters, bidang=bidang, tally=summaries)
+    missing = _missing(scoped.filter(in_range), filters, bidang=bidang, tally=tally)
     officers = _officers(bidang, open_by_officer, finished_by_officer)
     kecamatan, desa = _areas(scoped, window, bidang, filters, open_by_desa)
     quota = _quota(filters, now) if bidang in ("", Bidang.DAFDUK) else None
@@ -328,17 +330,19 @@ def _missing(
     received in the range, most frequent first: MissingTally (kept by triggers) summed over the
     range's days, or, with a kecamatan filter (not in the tally) or `tally` off, the checks of the
     applications received in the range (`qs`)."""
-    V = RequirementCheck.Verdict
     if tally and not filters.kecamatan_id:
         rows = MissingTally.objects.filter(day__gte=filters.date_from, day__lte=filters.date_to)
         if bidang:
             rows = rows.filter(bidang=bidang)
         if filters.document_type_id:
             rows = rows.filter(document_type_id=filters.document_type_id)
-        counted, count = "n", Sum
-    else:
-        rows = RequirementCheck.objects.filter(verdict__in=NOT_ACCEPTED, application__in=qs.values("id"))
-        counted, count = "id", Count
+        return _missing_rows(rows, "n", Sum)
+    checks = RequirementCheck.objects.filter(verdict__in=NOT_ACCEPTED, application__in=qs.values("id"))
+    return _missing_rows(checks, "id", Count)
+
+
+def _missing_rows(rows: QuerySet, counted: str, count) -> list[MissingRow]:
+    V = RequirementCheck.Verdict
     # grouped by requirement id alone, the names looked up for the few groups (joining them to
     # every row before grouping cost more than the grouping at a year of a large office)
     names = Requirement.objects.filter(pk=OuterRef("requirement_id"))

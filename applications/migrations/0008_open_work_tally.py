@@ -142,6 +142,11 @@ def install(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"no open-work triggers for {vendor}")
+    if vendor == "postgresql":
+        # writers wait from the fill to the triggers (a row written in between would be counted by
+        # neither); readers go on
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {APP} IN SHARE ROW EXCLUSIVE MODE")
     existing_rows = apps.get_model("applications", "Application").objects.exists()
     apps.get_model("applications", "OpenWorkClock").objects.create(**clock_start(existing_rows=existing_rows))
     statements = [PG_FILL, *PG_CREATE] if vendor == "postgresql" else [SQLITE_FILL, *SQLITE_CREATE]

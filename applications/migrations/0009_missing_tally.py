@@ -67,12 +67,33 @@ _PG_TRIGGERS = {
         _pg_app_rows("new_rows", "old_rows", 1) + " UNION ALL " + _pg_app_rows("old_rows", "new_rows", -1),
     ),
 }
+# A check trigger reads its application's intake time, bidang and type; an UPDATE of those on the
+# application (missing_app_update) moves only the checks it can see. Inserting a check locks its
+# application FOR KEY SHARE only, which does not wait for that UPDATE, so each check trigger first
+# locks its applications FOR SHARE (in id order): it waits for an UPDATE in flight and then reads
+# the committed row (plpgsql takes a new snapshot per statement), and an UPDATE arriving later
+# waits for the check's transaction and then sees the check.
+_PG_LOCK_PARENTS = {
+    "check_insert": ("new_rows",),
+    "check_delete": ("old_rows",),
+    "check_update": ("new_rows", "old_rows"),
+    "app_update": (),
+}
+
+
+def _pg_lock_parents(tables: tuple[str, ...]) -> str:
+    if not tables:
+        return ""
+    ids = " UNION ".join(f"SELECT application_id FROM {t}" for t in tables)  # noqa: S608 - transition table names
+    return f"PERFORM 1 FROM {APP} WHERE id IN ({ids}) ORDER BY id FOR SHARE;"  # noqa: S608
+
+
 PG_CREATE = [
     stmt
     for name, (table, event, referencing, rows) in _PG_TRIGGERS.items()
     for stmt in (
         f"""CREATE FUNCTION missing_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN {_PG_UPSERT.format(rows=rows)}; RETURN NULL; END $$""",
+        BEGIN {_pg_lock_parents(_PG_LOCK_PARENTS[name])} {_PG_UPSERT.format(rows=rows)}; RETURN NULL; END $$""",
         f"""CREATE TRIGGER missing_{name} AFTER {event} ON {table} {referencing}
         FOR EACH STATEMENT EXECUTE FUNCTION missing_{name}()""",
     )
@@ -138,6 +159,10 @@ def install(apps, schema_editor):
     if vendor not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"no missing-requirement triggers for {vendor}")
     with schema_editor.connection.cursor() as cursor:
+        if vendor == "postgresql":
+            # writers wait from the fill to the triggers (a row written in between would be counted
+            # by neither); readers go on
+            cursor.execute(f"LOCK TABLE {APP}, {CHECK} IN SHARE ROW EXCLUSIVE MODE")
         for sql in [PG_FILL, *PG_CREATE] if vendor == "postgresql" else [SQLITE_FILL, *SQLITE_CREATE]:
             cursor.execute(sql)
 

@@ -226,12 +226,12 @@ def test_query_count_does_not_grow_with_the_data(client, kabid, officer, doc_typ
         counts.append(len(page_queries(captured)))
     assert response.context["dash"].open_total > 100
     # user; the session's 2FA device (django-otp, kepala bidang); filter choices: document types,
-    # kecamatan; figures: the summaries' marker, intake, finished, turnaround, backlog (open-work
-    # tally, then the applications due today), missing
+    # kecamatan; figures: the summaries' marker, intake, finished, turnaround, the tallies' clock,
+    # backlog (open-work tally, then the applications due today), missing
     # requirements, officers, open per desa, intake per desa, quota bookings, quota days, batches,
     # failed counts, failed latest; with summarised days, one summary read each for intake (TypeDay),
     # finished per officer, turnaround and intake per desa
-    expected = 19 + (4 if summarised else 0)
+    expected = 20 + (4 if summarised else 0)
     assert counts == [expected, expected]
     assert summary_through() == (timezone.localdate() - timedelta(days=1) if summarised else None)
 

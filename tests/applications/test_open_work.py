@@ -18,11 +18,20 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.dashboard import dashboard_build
 from applications.dashboard.figures import _backlog
 from applications.dashboard.rows import AGING_BUCKETS, DashboardFilters
-from applications.models import Application, MissingTally, OpenWorkClock, OpenWorkTally, RequirementCheck
+from applications.models import (
+    Application,
+    DocumentType,
+    MissingTally,
+    OpenWorkClock,
+    OpenWorkTally,
+    RequirementCheck,
+)
 from applications.open_work import (
     NOT_ACCEPTED,
+    clock_current,
     missing_from_checks,
     missing_stored,
     open_work_fold,
@@ -159,21 +168,79 @@ def test_fold_shrinks_the_table_and_keeps_every_figure(world, seed):
 
 
 def test_a_row_written_below_the_floor_still_counts_right(world):
-    """A writer that read the clock before a fold may add a row below the new floor (or a negative
-    one): the readers sum it on the right side, and the next fold takes it in."""
+    """A writer that read the clock before a fold may add a row below the new floor: the readers
+    sum it on the right side (overdue; the oldest aging bucket), and the next fold takes it in.
+    Here every floor row's count moves to a row five days below it."""
     rng = random.Random(9)
-    spread_world(world, rng, n=30)
+    spread_world(world, rng, n=60)
     open_work_fold(today=NOW.date())
     expected = figures(NOW, tally=True)
     clock = OpenWorkClock.objects.get()
-    old_day = clock.due_floor - timedelta(days=5)
-    key = {"kind": K.DUE, "bidang": "dafduk", "status": S.RECEIVED, "dim": 0}
-    OpenWorkTally.objects.create(**key, day=old_day, n=2)
-    OpenWorkTally.objects.create(**key, day=old_day - timedelta(days=1), n=-2)
+    moved = 0
+    for kind, floor in (
+        (K.AGE, clock.age_floor),
+        (K.DUE, clock.due_floor),
+        (K.OFFICER, clock.due_floor),
+        (K.DESA, clock.due_floor),
+    ):
+        for row in OpenWorkTally.objects.filter(kind=kind, day=floor).exclude(n=0):
+            OpenWorkTally.objects.create(
+                kind=kind,
+                bidang=row.bidang,
+                status=row.status,
+                dim=row.dim,
+                day=floor - timedelta(days=5),
+                n=row.n,
+                urgent=row.urgent,
+            )
+            OpenWorkTally.objects.filter(pk=row.pk).update(n=0, urgent=0)
+            moved += 1
+    assert moved >= 4  # every kind has open work on its floor day
     assert figures(NOW, tally=True) == expected
     open_work_fold(today=NOW.date())
-    assert not OpenWorkTally.objects.filter(kind=K.DUE, day__lt=clock.due_floor).exists()
+    assert not OpenWorkTally.objects.filter(day__lt=clock.age_floor).exists()
+    assert not OpenWorkTally.objects.filter(kind__gt=K.AGE, day__lt=clock.due_floor).exists()
     assert figures(NOW, tally=True) == expected
+
+
+def test_readers_take_the_raw_rows_while_the_clock_is_in_another_zone(world, settings):
+    """Between a change of TIME_ZONE and the fold's rebuild, the tally's days are the old zone's:
+    the dashboard reads the raw rows, so nothing is counted twice."""
+    spread_world(world, random.Random(11), n=40)
+    app = Application.objects.exclude(status__in=Application.CLOSED_STATUSES).first()
+    # due in the evening WIB of NOW's day, which is already the next day in WITA
+    Application.objects.filter(pk=app.pk).update(
+        due_at=datetime.combine(NOW.date(), datetime.min.time(), WIB) + timedelta(hours=23, minutes=30)
+    )
+    settings.TIME_ZONE = "Asia/Makassar"
+    timezone.deactivate()
+    assert not clock_current()
+    later = NOW + timedelta(hours=13, minutes=45)  # past 23:30 WIB
+    filters = DashboardFilters.default(today=later.date())
+    types = list(DocumentType.objects.select_related("category"))
+
+    def backlog(summaries: bool) -> tuple:
+        dash = dashboard_build(
+            user=world["admin"], filters=filters, document_types=types, now=later, summaries=summaries
+        )
+        return [(r.status, r.total, r.overdue, r.buckets) for r in dash.backlog], [
+            (r.user_id, r.open, r.overdue) for r in dash.officers
+        ]
+
+    assert backlog(True) == backlog(False)
+    assert sum(r[2] for r in backlog(True)[0])  # some are overdue, the one due at 23:30 WIB among them
+
+
+def test_the_post_migrate_handler_waits_for_the_tallies_migrations():
+    """A partial `migrate` (or one back to before 0009) sends post_migrate with a state that has no
+    tally models: the handler must not touch their tables."""
+    from applications.apps import _open_work_clock_ensure
+
+    class Before0008:
+        def get_model(self, app_label, name):
+            raise LookupError(name)
+
+    _open_work_clock_ensure(sender=None, apps=Before0008(), using="default")  # no database access
 
 
 def test_read_takes_two_queries_whatever_the_data(world, django_assert_num_queries):
@@ -347,3 +414,20 @@ def test_superuser_reads_the_tallies_in_the_admin_and_nobody_edits_them(world, c
         obj = model.objects.first()
         change = client.get(reverse(f"admin:applications_{model._meta.model_name}_change", args=[obj.pk]))
         assert change.status_code == 200 and b'name="_save"' not in change.content
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_random_changes_and_folds_over_forty_days(world, seed):
+    """Days go by with folds now and then and changes of every counted column between them: the
+    table always sums to the rows, and the figures from it equal the raw scan at that moment."""
+    rng = random.Random(seed)
+    spread_world(world, rng, n=40)
+    for day in range(40):
+        now = NOW + timedelta(days=day, hours=rng.randint(-10, 10))
+        if rng.random() < 0.5:
+            open_work_fold(today=now.date())
+        for _ in range(3):
+            random_step(rng, world)
+            date_step(rng, world)
+        assert open_work_stored() == naive(OpenWorkClock.objects.get()), day
+        assert figures(now, tally=True) == figures(now, tally=False), (day, now)

@@ -11,6 +11,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        rows = open_work_fold()
         days = summaries_refresh()
+        rows = open_work_fold()
         self.stdout.write(f"Ringkasan dasbor: {days} hari diringkas. Rekap pekerjaan terbuka: {rows} baris.")
