@@ -282,18 +282,19 @@ def open_work_rebuild(*, today: date | None = None, using: str = "default") -> O
         clock = OpenWorkClock.objects.select_for_update().first() or OpenWorkClock(**clock_wanted(today))
         before = open_work_stored()
         truth = open_work_from_applications(clock)
-        wrong = sum(1 for key in before.keys() | truth.keys() if before.get(key) != truth.get(key))
-        missing_before = missing_stored()
+        wrong = _keys_differing(before, truth)
         missing_truth = missing_from_checks(clock.time_zone)
-        missing_wrong = sum(
-            1
-            for key in missing_before.keys() | missing_truth.keys()
-            if missing_before.get(key) != missing_truth.get(key)
-        )
+        missing_wrong = _keys_differing(missing_stored(), missing_truth)
+        old = (clock.time_zone, clock.age_floor, clock.due_floor)
         for name, value in clock_wanted(today).items():
             setattr(clock, name, value)
         clock.save()
-        truth = open_work_from_applications(clock)
+        if clock.time_zone != old[0] or clock.age_floor < old[1] or clock.due_floor < old[2]:
+            # other days: count again (writes stay blocked meanwhile)
+            truth = open_work_from_applications(clock)
+            missing_truth = missing_from_checks(clock.time_zone)
+        else:
+            truth = _raised_to_floors(truth, clock)
         OpenWorkTally.objects.all().delete()
         OpenWorkTally.objects.bulk_create(
             (
@@ -302,7 +303,6 @@ def open_work_rebuild(*, today: date | None = None, using: str = "default") -> O
             ),
             batch_size=5000,
         )
-        missing_truth = missing_from_checks(clock.time_zone)
         MissingTally.objects.all().delete()
         MissingTally.objects.bulk_create(
             (
@@ -325,6 +325,21 @@ def open_work_rebuild(*, today: date | None = None, using: str = "default") -> O
         missing_rows=len(missing_truth),
         missing_wrong=missing_wrong,
     )
+
+
+def _keys_differing(stored: dict, truth: dict) -> int:
+    return sum(1 for key in stored.keys() | truth.keys() if stored.get(key) != truth.get(key))
+
+
+def _raised_to_floors(truth: dict[TallyKey, tuple[int, int]], clock: OpenWorkClock) -> dict:
+    """The same counts with every day below the clock's floors moved onto them (what a fold does)."""
+    raised: dict[TallyKey, list[int]] = defaultdict(lambda: [0, 0])
+    for (kind, bidang, status, dim, day), (n, urgent) in truth.items():
+        floor = clock.age_floor if kind == K.AGE else clock.due_floor
+        entry = raised[(kind, bidang, status, dim, max(day, floor))]
+        entry[0] += n
+        entry[1] += urgent
+    return {key: (n, urgent) for key, (n, urgent) in raised.items()}
 
 
 # --- requirements not accepted, per day of intake (MissingTally) -------------------------------------
