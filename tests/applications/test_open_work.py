@@ -43,6 +43,7 @@ from applications.open_work import (
 from dukcapil.core.demo import seed_accounts, seed_demo_bulk
 from tests import factories as f
 from tests.applications.test_tally import random_step
+from tests.applications.test_tally import world as tally_world  # noqa: F401 - a fixture
 
 S = Application.Status
 K = OpenWorkTally.Kind
@@ -66,16 +67,9 @@ def naive(clock: OpenWorkClock) -> dict:
 
 
 @pytest.fixture
-def world(db):
-    dafduk = f.DocumentTypeFactory(category=f.ServiceCategoryFactory(code="dafduk"))
-    capil = f.DocumentTypeFactory(category=f.ServiceCategoryFactory(code="capil"))
-    return {
-        "types": [dafduk, capil],
-        "officers": [f.OfficerFactory(bidang="dafduk"), f.OfficerFactory(bidang="capil"), None],
-        "desa": f.DesaFactory(),
-        "more_desa": [f.DesaFactory(), f.DesaFactory()],
-        "admin": f.AdminFactory(is_superuser=True),
-    }
+def world(tally_world):  # noqa: F811 - the fixture imported above
+    """The status-tally tests' world, with two more desa to move applications between."""
+    return {**tally_world, "more_desa": [f.DesaFactory(), f.DesaFactory()]}
 
 
 def date_step(rng: random.Random, world: dict) -> None:
